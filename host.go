@@ -1,0 +1,128 @@
+package sessioninjector
+
+import (
+	"fmt"
+	"strings"
+)
+
+const (
+	ldhChars    = "abcdefghijklmnopqrstuvwxyz0123456789-."
+	digitChars  = "0123456789"
+	maxHostName = 253
+	maxLabel    = 63
+)
+
+// normalizeHost lower-cases a Host header or URL authority and drops its
+// port and one trailing dot. IPv6 literals keep their brackets.
+func normalizeHost(hostport string) string {
+	host := hostport
+	if strings.HasPrefix(host, "[") {
+		if i := strings.IndexByte(host, ']'); i > 0 {
+			host = host[:i+1]
+		}
+	} else if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		host = host[:i]
+	}
+	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
+
+// hostMatcher answers whether a normalized host is an allowed target:
+// an exact name, or a strict subdomain of a `*.` pattern.
+type hostMatcher struct {
+	exact    map[string]bool
+	suffixes []string
+}
+
+// newHostMatcher validates the targetDomains patterns: ASCII host names
+// (punycode for internationalized names), optionally starting with `*.`.
+func newHostMatcher(patterns []string) (*hostMatcher, error) {
+	m := &hostMatcher{exact: map[string]bool{}}
+	for _, raw := range patterns {
+		p := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(raw), "."))
+		if p == "" {
+			continue
+		}
+		name, wildcard := strings.CutPrefix(p, "*.")
+		if err := validHostName(name); err != nil {
+			return nil, fmt.Errorf("targetDomains: %q: %w", raw, err)
+		}
+		if wildcard {
+			m.suffixes = append(m.suffixes, "."+name)
+		} else {
+			m.exact[name] = true
+		}
+	}
+	if len(m.exact) == 0 && len(m.suffixes) == 0 {
+		return nil, nil
+	}
+	return m, nil
+}
+
+// validHostName checks a lower-case DNS name made of letters, digits and hyphens.
+func validHostName(name string) error {
+	if name == "" || len(name) > maxHostName {
+		return fmt.Errorf("must be a host name of 1 to %d characters", maxHostName)
+	}
+	if strings.Trim(name, ldhChars) != "" {
+		return fmt.Errorf("must hold only letters, digits, hyphens and dots (use punycode for non-ASCII names, no port, no wildcard but a leading *.)")
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > maxLabel || label[0] == '-' || label[len(label)-1] == '-' {
+			return fmt.Errorf("label %q must be 1 to %d characters, not starting or ending with a hyphen", label, maxLabel)
+		}
+	}
+	return nil
+}
+
+// match reports whether host, already normalized, is an allowed target.
+func (m *hostMatcher) match(host string) bool {
+	if m.exact[host] {
+		return true
+	}
+	for _, suffix := range m.suffixes {
+		if len(host) > len(suffix) && strings.HasSuffix(host, suffix) {
+			return strings.Trim(host, ldhChars) == "" && !strings.Contains(host, "..") && host[0] != '.'
+		}
+	}
+	return false
+}
+
+// targetHost extracts the host of an absolute http(s) URL (or, with
+// relativeScheme, a protocol-relative `//host` one) and reports whether it
+// is an allowed target. The authority must be a plain host name and an
+// optional numeric port: userinfo, percent-encoding or non-ASCII bytes in
+// the authority, and backslashes, whitespace or control characters anywhere
+// in the URL make it unmatched, so browsers and this check agree on the host.
+func (m *hostMatcher) targetHost(rawURL string, relativeScheme bool) (string, bool) {
+	var rest string
+	switch {
+	case len(rawURL) > 8 && strings.EqualFold(rawURL[:8], "https://"):
+		rest = rawURL[8:]
+	case len(rawURL) > 7 && strings.EqualFold(rawURL[:7], "http://"):
+		rest = rawURL[7:]
+	case relativeScheme && strings.HasPrefix(rawURL, "//"):
+		rest = rawURL[2:]
+	default:
+		return "", false
+	}
+	if strings.ContainsAny(rawURL, unsafeURLChars) {
+		return "", false
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	host, port, hasPort := strings.Cut(authority, ":")
+	if hasPort && strings.Trim(port, digitChars) != "" {
+		return "", false
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if m == nil || !m.match(host) {
+		return "", false
+	}
+	return host, true
+}
+
+// unsafeURLChars are bytes that browsers strip, fold or reinterpret in a URL.
+const unsafeURLChars = "\\ \x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f" +
+	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"

@@ -1,0 +1,257 @@
+// Package sessioninjector is a Traefik middleware plugin that carries a
+// signed-in user's session cookie from one domain to another with a
+// short-lived, encrypted, client-bound token in the URL, without
+// third-party cookies and without widening cookie domains.
+package sessioninjector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Config is the middleware's configuration, as Traefik decodes it from the
+// file provider, Docker labels or a Kubernetes Middleware.
+type Config struct {
+	// CookieName is the session cookie to carry.
+	CookieName string
+	// Secret is the key material (at least 32 bytes) that seals new tokens.
+	// Empty means a random key per process: several Traefik instances need a shared secret.
+	Secret string
+	// PreviousSecrets are older secrets still accepted for opening tokens, during a rotation.
+	PreviousSecrets []string
+	// TokenParam is the URL query parameter that carries the token.
+	TokenParam string
+	// TokenLifetime is the longest age of a token this instance accepts, and
+	// the lifetime it writes into the tokens it issues: "5s", "1m" or a number of seconds.
+	TokenLifetime string
+	// DieOnHandshakeFailure answers 403 to an invalid token when true, and
+	// strips it and goes on without a session when false.
+	DieOnHandshakeFailure bool
+	// TargetDomains are the hosts this instance may hand sessions to: exact
+	// names or `*.example.com`. Empty means receive only.
+	TargetDomains []string
+	// PropagateRedirects adds a token to redirects to an allowed target.
+	PropagateRedirects bool
+	// HandoffPath is the endpoint that redirects to ?to=<URL> with a token; empty disables it.
+	HandoffPath string
+	// CleanURL answers a redeemed GET or HEAD with a 303 to the URL without the token.
+	CleanURL bool
+	// SingleUse redeems a token at most once.
+	SingleUse bool
+	// BindClientIP requires the redeeming client's address to match the issuing one.
+	BindClientIP bool
+	// IPv4Prefix is how many leading bits of an IPv4 client address must match.
+	IPv4Prefix int
+	// IPv6Prefix is how many leading bits of an IPv6 client address must match.
+	IPv6Prefix int
+	// IPStrategy says where the client address comes from, as Traefik's own ipStrategy.
+	IPStrategy IPStrategy
+	// Cookie holds the attributes of the cookie set on the target domain.
+	Cookie CookieConfig
+	// ReplayCacheSize is how many redeemed tokens the process remembers at
+	// once; past it new redemptions are refused.
+	ReplayCacheSize int
+}
+
+// IPStrategy selects the client address like Traefik's ipStrategy: the
+// depth-th X-Forwarded-For entry from the right, or the rightmost one not
+// in ExcludedIPs; RemoteAddr when neither is set.
+type IPStrategy struct {
+	// Depth is the position in X-Forwarded-For, counted from the right, starting at 1.
+	Depth int
+	// ExcludedIPs are addresses or CIDR ranges of proxies to skip in X-Forwarded-For.
+	ExcludedIPs []string
+}
+
+// CookieConfig holds the attributes of the session cookie set on the target.
+type CookieConfig struct {
+	// Path of the cookie; "/" by default.
+	Path string
+	// Domain of the cookie; empty (host-only) by default and strongly advised.
+	Domain string
+	// Secure is "auto" (over HTTPS only), "true" or "false".
+	Secure string
+	// HTTPOnly hides the cookie from scripts.
+	HTTPOnly bool
+	// SameSite is "lax", "strict" or "none".
+	SameSite string
+	// MaxAge in seconds; 0 makes a session cookie.
+	MaxAge int
+}
+
+// CreateConfig returns the default configuration.
+func CreateConfig() *Config {
+	return &Config{
+		CookieName:            "_session_id",
+		TokenParam:            "_hs_",
+		TokenLifetime:         "5s",
+		DieOnHandshakeFailure: true,
+		PropagateRedirects:    true,
+		HandoffPath:           "/_session/handoff",
+		CleanURL:              true,
+		SingleUse:             true,
+		BindClientIP:          true,
+		IPv4Prefix:            32,
+		IPv6Prefix:            64,
+		ReplayCacheSize:       defaultReplayCacheSize,
+		Cookie: CookieConfig{
+			Path:     "/",
+			Secure:   "auto",
+			HTTPOnly: true,
+			SameSite: "lax",
+		},
+	}
+}
+
+// handler is one configured instance of the middleware. Everything it
+// needs per request is computed once in New.
+type handler struct {
+	next         http.Handler
+	name         string
+	cookieName   string
+	tokenParam   string
+	lifetimeMs   int64
+	dieOnFailure bool
+	targets      *hostMatcher // nil: receive only
+	wrap         bool         // watch redirects of navigations
+	handoff      bool
+	handoffPath  string
+	cleanURL     bool
+	singleUse    bool
+	bindClientIP bool
+	clients      *clientIPs
+	cookie       *cookieSpec
+	codec        *codec
+	replay       *replayCache
+	replayCap    int
+	now          func() time.Time
+}
+
+// New builds the middleware from a validated configuration.
+func New(ctx context.Context, next http.Handler, config *Config, name string) (http.Handler, error) {
+	if config == nil {
+		return nil, errors.New("sessioninjector: missing configuration")
+	}
+	h, err := newHandler(next, config, name)
+	if err != nil {
+		return nil, fmt.Errorf("sessioninjector %q: %w", name, err)
+	}
+	return h, nil
+}
+
+func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
+	lifetime, err := parseLifetime(c.TokenLifetime)
+	if err != nil {
+		return nil, err
+	}
+	tokenParam := strings.TrimSpace(c.TokenParam)
+	if tokenParam == "" || strings.Trim(tokenParam, paramChars) != "" {
+		return nil, fmt.Errorf("tokenParam: %q must be a non-empty name of letters, digits, '-', '_', '.' or '~'", c.TokenParam)
+	}
+	secrets, err := secretList(c.Secret, c.PreviousSecrets, name)
+	if err != nil {
+		return nil, err
+	}
+	cdc, err := newCodec(secrets)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := newHostMatcher(c.TargetDomains)
+	if err != nil {
+		return nil, err
+	}
+	handoffPath := strings.TrimSpace(c.HandoffPath)
+	if handoffPath != "" && (!strings.HasPrefix(handoffPath, "/") || strings.ContainsAny(handoffPath, "?#"+unsafeURLChars)) {
+		return nil, fmt.Errorf("handoffPath: %q must be a path starting with /", c.HandoffPath)
+	}
+	clients, err := newClientIPs(c.IPStrategy, c.IPv4Prefix, c.IPv6Prefix)
+	if err != nil {
+		return nil, err
+	}
+	cookieName := strings.TrimSpace(c.CookieName)
+	cookie, err := newCookieSpec(cookieName, c.Cookie)
+	if err != nil {
+		return nil, err
+	}
+	if c.ReplayCacheSize <= 0 {
+		return nil, fmt.Errorf("replayCacheSize: %d must be positive", c.ReplayCacheSize)
+	}
+	return &handler{
+		next:         next,
+		name:         name,
+		cookieName:   cookieName,
+		tokenParam:   tokenParam,
+		lifetimeMs:   lifetime.Milliseconds(),
+		dieOnFailure: c.DieOnHandshakeFailure,
+		targets:      targets,
+		wrap:         targets != nil && c.PropagateRedirects,
+		handoff:      targets != nil && handoffPath != "",
+		handoffPath:  handoffPath,
+		cleanURL:     c.CleanURL,
+		singleUse:    c.SingleUse,
+		bindClientIP: c.BindClientIP,
+		clients:      clients,
+		cookie:       cookie,
+		codec:        cdc,
+		replay:       sharedReplayCache,
+		replayCap:    c.ReplayCacheSize,
+		now:          time.Now,
+	}, nil
+}
+
+// ServeHTTP passes every request through, except one that carries a token
+// (verified and redeemed), one to the handoff endpoint, and the redirects of
+// navigations (watched for a cross-domain Location).
+func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.URL.RawQuery != "" && strings.Contains(r.URL.RawQuery, h.tokenParam) {
+		h.receive(rw, r)
+		return
+	}
+	if h.handoff && r.URL.Path == h.handoffPath {
+		h.serveHandoff(rw, r)
+		return
+	}
+	if !h.wrap || !mayCarryToken(r.Header) {
+		h.next.ServeHTTP(rw, r)
+		return
+	}
+	h.next.ServeHTTP(&redirectWriter{rw: rw, h: h, r: r}, r)
+}
+
+// issue seals a token handing session to target for this request's client.
+// It issues nothing when there is no valid session or no client address.
+func (h *handler) issue(r *http.Request, target, session string) (string, bool) {
+	if !validCookieValue(session) {
+		return "", false
+	}
+	cl := claims{
+		createdMs:  h.now().UnixMilli(),
+		lifetimeMs: h.lifetimeMs,
+		target:     target,
+		source:     normalizeHost(r.Host),
+		session:    session,
+	}
+	if h.bindClientIP {
+		ip, ok := h.clients.clientIP(r)
+		if !ok {
+			h.logf("no token issued: client address not found")
+			return "", false
+		}
+		cl.clientIP = ip.String()
+	}
+	token, err := h.codec.seal(&cl)
+	if err != nil {
+		h.logf("no token issued: %v", err)
+		return "", false
+	}
+	return token, true
+}
+
+// logf writes a debug line to Traefik's log. Tokens and cookie values are never logged.
+func (h *handler) logf(format string, args ...interface{}) {
+	fmt.Printf("sessioninjector %q: "+format+"\n", append([]interface{}{h.name}, args...)...)
+}

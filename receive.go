@@ -1,0 +1,167 @@
+package sessioninjector
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+)
+
+// maxFutureSkewMs is how far in the future a token may be dated (clock skew between instances).
+const maxFutureSkewMs = 2000
+
+// Public refusal categories: all a client learns of why its token failed.
+const (
+	reasonInvalid     = "invalid"
+	reasonExpired     = "expired"
+	reasonReplayed    = "already used"
+	reasonWrongClient = "wrong client"
+	reasonUnavailable = "unavailable"
+)
+
+// refusal says why a token was refused: a public category and a detail for the log.
+type refusal struct {
+	category string
+	detail   string
+}
+
+func refuse(category, detail string) *refusal {
+	return &refusal{category: category, detail: detail}
+}
+
+// receive handles a request whose query mentions the token parameter.
+func (h *handler) receive(rw http.ResponseWriter, r *http.Request) {
+	cl, why := h.verify(r)
+	if why != nil {
+		h.logf("handoff refused (%s): %s", why.category, why.detail)
+		if h.dieOnFailure {
+			rw.Header()["Cache-Control"] = []string{"no-store"}
+			rw.Header()["Referrer-Policy"] = []string{"no-referrer"}
+			plainError(rw, http.StatusForbidden, "session handoff refused: "+why.category+"\n")
+			return
+		}
+		h.stripToken(r)
+		h.next.ServeHTTP(rw, r)
+		return
+	}
+
+	h.stripToken(r)
+	injectCookie(r.Header, h.cookieName, cl.session)
+	header := rw.Header()
+	header["Set-Cookie"] = append(header["Set-Cookie"], h.cookie.header(cl.session, isHTTPS(r)))
+	header["Cache-Control"] = []string{"no-store"}
+	header["Referrer-Policy"] = []string{"no-referrer"}
+	if h.cleanURL && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		header["Location"] = []string{cleanLocation(r)}
+		rw.WriteHeader(http.StatusSeeOther)
+		return
+	}
+	h.next.ServeHTTP(rw, r)
+}
+
+// verify checks the request's token and, last of all, redeems it.
+func (h *handler) verify(r *http.Request) (*claims, *refusal) {
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, refuse(reasonInvalid, "malformed query")
+	}
+	tokens := query[h.tokenParam]
+	if len(tokens) != 1 {
+		return nil, refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", len(tokens)))
+	}
+	host := normalizeHost(r.Host)
+	cl, err := h.codec.openToken(tokens[0], host)
+	if err != nil {
+		return nil, refuse(reasonInvalid, err.Error())
+	}
+	if cl.target != host {
+		return nil, refuse(reasonInvalid, "token for another host")
+	}
+	now := h.now().UnixMilli()
+	if cl.createdMs > now+maxFutureSkewMs {
+		return nil, refuse(reasonInvalid, "token dated in the future")
+	}
+	lifetime := h.lifetimeMs
+	if cl.lifetimeMs < lifetime {
+		lifetime = cl.lifetimeMs
+	}
+	if now-cl.createdMs >= lifetime {
+		return nil, refuse(reasonExpired, "token expired")
+	}
+	if h.bindClientIP {
+		if why := h.checkClient(r, cl); why != nil {
+			return nil, why
+		}
+	}
+	if !validCookieValue(cl.session) {
+		return nil, refuse(reasonInvalid, "session value is not a valid cookie value")
+	}
+	if h.singleUse {
+		switch h.replay.redeem(cl.id, cl.createdMs+lifetime+maxFutureSkewMs, now, h.replayCap) {
+		case alreadyRedeemed:
+			return nil, refuse(reasonReplayed, "token already redeemed")
+		case cacheFull:
+			return nil, refuse(reasonUnavailable, "replay cache full (replayCacheSize)")
+		}
+	}
+	return cl, nil
+}
+
+func (h *handler) checkClient(r *http.Request, cl *claims) *refusal {
+	if cl.clientIP == "" {
+		return refuse(reasonWrongClient, "token not bound to a client, but bindClientIP is on")
+	}
+	bound, err := netip.ParseAddr(cl.clientIP)
+	if err != nil {
+		return refuse(reasonInvalid, "malformed client address in token")
+	}
+	ip, ok := h.clients.clientIP(r)
+	if !ok {
+		return refuse(reasonWrongClient, "client address not found")
+	}
+	if !h.clients.sameClient(bound, ip) {
+		return refuse(reasonWrongClient, "token issued to another client address")
+	}
+	return nil
+}
+
+// stripToken removes the token parameter from the request's URL and RequestURI.
+func (h *handler) stripToken(r *http.Request) {
+	r.URL.RawQuery = withoutParam(r.URL.RawQuery, h.tokenParam)
+	if r.RequestURI != "" {
+		path, _, _ := strings.Cut(r.RequestURI, "?")
+		if r.URL.RawQuery != "" {
+			path += "?" + r.URL.RawQuery
+		}
+		r.RequestURI = path
+	}
+}
+
+// cleanLocation is the absolute URL of the request, on its own host, once
+// its token is stripped: absolute, so that a path like //evil.example can
+// never turn the 303 into an open redirect.
+func cleanLocation(r *http.Request) string {
+	scheme := "http://"
+	if isHTTPS(r) {
+		scheme = "https://"
+	}
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	loc := scheme + r.Host + path
+	if r.URL.RawQuery != "" {
+		loc += "?" + r.URL.RawQuery
+	}
+	return loc
+}
+
+// isHTTPS reports whether the client reached Traefik over TLS.
+func isHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	p := r.Header["X-Forwarded-Proto"]
+	return len(p) != 0 && strings.EqualFold(p[0], "https")
+}

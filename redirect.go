@@ -1,0 +1,151 @@
+package sessioninjector
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+var errNoHijack = errors.New("sessioninjector: the underlying ResponseWriter cannot be hijacked")
+
+// redirectWriter watches a navigation's response for a redirect to an
+// allowed target and seals a token into its Location. It overrides
+// WriteHeader only: a redirect always comes with an explicit WriteHeader.
+type redirectWriter struct {
+	rw      http.ResponseWriter
+	h       *handler
+	r       *http.Request
+	written bool
+}
+
+// Header returns the wrapped writer's headers.
+func (w *redirectWriter) Header() http.Header { return w.rw.Header() }
+
+// Write writes to the wrapped writer.
+func (w *redirectWriter) Write(b []byte) (int, error) { return w.rw.Write(b) }
+
+// WriteHeader adds a token to a redirect to an allowed target, then writes the status.
+func (w *redirectWriter) WriteHeader(code int) {
+	if !w.written && code >= 300 && code < 400 {
+		w.written = true
+		if isRedirect(code) {
+			w.h.propagate(w.rw.Header(), w.r)
+		}
+	} else if code >= 200 {
+		w.written = true
+	}
+	w.rw.WriteHeader(code)
+}
+
+// Flush flushes the wrapped writer when it can.
+func (w *redirectWriter) Flush() {
+	if f, ok := w.rw.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Hijack hands the connection over, for protocol upgrades.
+func (w *redirectWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if hj, ok := w.rw.(http.Hijacker); ok {
+		return hj.Hijack()
+	}
+	return nil, nil, errNoHijack
+}
+
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (w *redirectWriter) Unwrap() http.ResponseWriter { return w.rw }
+
+func isRedirect(code int) bool {
+	return code == http.StatusMovedPermanently || code == http.StatusFound || code == http.StatusSeeOther ||
+		code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect
+}
+
+// mayCarryToken reports whether a request can be a top-level navigation whose
+// redirect may carry a token: not a fetch/XHR or subresource, not a
+// WebSocket upgrade, an event stream or gRPC (wrapping those would cost
+// them http.Flusher under the interpreter).
+func mayCarryToken(h http.Header) bool {
+	if m := h["Sec-Fetch-Mode"]; len(m) != 0 && m[0] != "navigate" {
+		return false
+	}
+	if len(h["Upgrade"]) != 0 {
+		return false
+	}
+	if a := h["Accept"]; len(a) != 0 && strings.Contains(a[0], "text/event-stream") {
+		return false
+	}
+	if ct := h["Content-Type"]; len(ct) != 0 && strings.HasPrefix(ct[0], "application/grpc") {
+		return false
+	}
+	return true
+}
+
+// propagate adds a token to a redirect's Location when it points at an
+// allowed target other than the request's own host and the client has a
+// session. Any other Location is left byte for byte.
+func (h *handler) propagate(header http.Header, r *http.Request) {
+	loc := header["Location"]
+	if len(loc) != 1 {
+		return
+	}
+	target, ok := h.targets.targetHost(loc[0], true)
+	if !ok || target == normalizeHost(r.Host) {
+		return
+	}
+	session, state := responseSession(header, h.cookieName, h.now())
+	if state == sessionDeleted {
+		return
+	}
+	if state == sessionUntouched {
+		session = requestSession(r, h.cookieName)
+	}
+	token, ok := h.issue(r, target, session)
+	if !ok {
+		return
+	}
+	header["Location"] = []string{withParam(loc[0], h.tokenParam, token)}
+	header["Cache-Control"] = []string{"no-store"}
+	header["Referrer-Policy"] = []string{"no-referrer"}
+}
+
+// withParam sets name=value in a URL's query, replacing any existing
+// occurrence, keeping the other parameters in order and the fragment last.
+// value must need no escaping (tokens are base64url).
+func withParam(rawURL, name, value string) string {
+	base, fragment := rawURL, ""
+	if i := strings.IndexByte(rawURL, '#'); i >= 0 {
+		base, fragment = rawURL[:i], rawURL[i:]
+	}
+	path, query, _ := strings.Cut(base, "?")
+	query = withoutParam(query, name)
+	if query != "" {
+		query += "&"
+	}
+	return path + "?" + query + name + "=" + value + fragment
+}
+
+// withoutParam drops every occurrence of name, literal or percent-encoded,
+// from a raw query and keeps the rest byte for byte.
+func withoutParam(query, name string) string {
+	if query == "" {
+		return ""
+	}
+	parts := strings.Split(query, "&")
+	kept := parts[:0]
+	for _, p := range parts {
+		key, _, _ := strings.Cut(p, "=")
+		if key == name {
+			continue
+		}
+		if strings.ContainsAny(key, "%+") {
+			if k, err := url.QueryUnescape(key); err == nil && k == name {
+				continue
+			}
+		}
+		kept = append(kept, p)
+	}
+	return strings.Join(kept, "&")
+}
