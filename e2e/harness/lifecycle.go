@@ -1,0 +1,71 @@
+package harness
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// StopTimeout bounds a graceful stop before Traefik is killed.
+const StopTimeout = 15 * time.Second
+
+// Stop ends Traefik (SIGTERM, then SIGKILL after StopTimeout). It is safe
+// to call more than once.
+func (tr *Traefik) Stop() {
+	if tr.stopped {
+		return
+	}
+	tr.stopped = true
+	_ = tr.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-tr.exited:
+	case <-time.After(StopTimeout):
+		tr.t.Errorf("traefik did not stop within %s; killing it", StopTimeout)
+		_ = tr.cmd.Process.Kill()
+		<-tr.exited
+	}
+}
+
+// cleanup stops Traefik and checks its log.
+func (tr *Traefik) cleanup() {
+	tr.Stop()
+	data, err := os.ReadFile(tr.LogPath)
+	if err != nil {
+		tr.t.Errorf("read traefik log: %v", err)
+		return
+	}
+	if bad := ScanLog(string(data), tr.opts.AllowLog); len(bad) > 0 {
+		tr.t.Errorf("traefik log (%s) shows %d problem line(s):\n%s", tr.LogPath, len(bad), strings.Join(bad, "\n"))
+		return
+	}
+	if tr.t.Failed() {
+		tr.t.Logf("traefik log tail:\n%s", tr.logTail(40))
+	}
+}
+
+// logTail returns the last n lines of Traefik's log.
+func (tr *Traefik) logTail(n int) string {
+	f, err := os.Open(tr.LogPath)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	var lines []string
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
+	for s.Scan() {
+		lines = append(lines, s.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Log returns Traefik's log so far.
+func (tr *Traefik) Log() string {
+	data, _ := os.ReadFile(tr.LogPath)
+	return string(data)
+}

@@ -1,0 +1,3 @@
+module github.com/session-injector/noop
+
+go 1.22
