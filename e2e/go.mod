@@ -2,15 +2,16 @@ module github.com/session-injector/sessioninjector/e2e
 
 go 1.24
 
-require github.com/stretchr/testify v1.11.1
+require (
+	github.com/mitchellh/mapstructure v1.5.1-0.20231216201459-8508981c8b6c
+	github.com/stretchr/testify v1.11.1
+	github.com/traefik/yaegi v0.16.1
+	gopkg.in/yaml.v3 v3.0.1
+)
 
 require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
-	github.com/mitchellh/mapstructure v1.5.1-0.20231216201459-8508981c8b6c // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
-	github.com/traefik/paerser v0.2.2 // indirect
-	github.com/traefik/yaegi v0.16.1 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
 replace github.com/session-injector/sessioninjector => ../
