@@ -1,0 +1,3 @@
+module github.com/session-injector/sessioninjector/demo/app
+
+go 1.22
