@@ -129,6 +129,7 @@ type handler struct {
 	replay       *replayCache
 	replayCap    int
 	now          func() time.Time
+	debugf       func(format string, args ...interface{})
 }
 
 // New builds the middleware from a validated configuration.
@@ -200,6 +201,7 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		replay:       sharedReplayCache,
 		replayCap:    c.ReplayCacheSize,
 		now:          time.Now,
+		debugf:       debugf,
 	}, nil
 }
 
@@ -251,7 +253,12 @@ func (h *handler) issue(r *http.Request, target, session string) (string, bool) 
 	return token, true
 }
 
-// logf writes a debug line to Traefik's log. Tokens and cookie values are never logged.
+// logf writes a debug line naming the middleware. Tokens and cookie values are never logged.
 func (h *handler) logf(format string, args ...interface{}) {
-	fmt.Printf("sessioninjector %q: "+format+"\n", append([]interface{}{h.name}, args...)...)
+	h.debugf("sessioninjector %q: "+format+"\n", append([]interface{}{h.name}, args...)...)
+}
+
+// debugf prints to standard output, which Traefik logs at DEBUG level for plugins.
+func debugf(format string, args ...interface{}) {
+	fmt.Printf(format, args...)
 }

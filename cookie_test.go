@@ -1,0 +1,194 @@
+package sessioninjector
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestValidCookieValue(t *testing.T) {
+	tests := []struct {
+		value string
+		want  bool
+	}{
+		{value: "abc123", want: true},
+		{value: "a-b_c.d~e!f#$%&'()*+/:<=>?@[]^`{|}", want: true},
+		{value: strings.Repeat("a", maxSessionBytes), want: true},
+		{value: strings.Repeat("a", maxSessionBytes+1)},
+		{value: ""},
+		{value: "a;b"},
+		{value: "a b"},
+		{value: "a,b"},
+		{value: `a"b`},
+		{value: `a\b`},
+		{value: "a\r\nSet-Cookie: x=1"},
+		{value: "a\x00"},
+		{value: "a\x7f"},
+		{value: "caf\u00e9"},
+		{value: "\xff"},
+	}
+	for _, test := range tests {
+		assert.Equal(t, test.want, validCookieValue(test.value), "%q", test.value)
+	}
+}
+
+func TestCookieSpec(t *testing.T) {
+	tests := []struct {
+		desc         string
+		name         string
+		cookie       CookieConfig
+		plain, https string
+	}{
+		{
+			desc:   "defaults",
+			name:   "_session_id",
+			cookie: CreateConfig().Cookie,
+			plain:  "_session_id=v; Path=/; HttpOnly; SameSite=Lax",
+			https:  "_session_id=v; Path=/; HttpOnly; Secure; SameSite=Lax",
+		},
+		{
+			desc:   "secure always, strict, max-age, domain, path",
+			name:   "sid",
+			cookie: CookieConfig{Path: "/app", Domain: ".Example.org", Secure: "true", HTTPOnly: true, SameSite: "Strict", MaxAge: 3600},
+			plain:  "sid=v; Path=/app; Domain=example.org; Max-Age=3600; HttpOnly; Secure; SameSite=Strict",
+			https:  "sid=v; Path=/app; Domain=example.org; Max-Age=3600; HttpOnly; Secure; SameSite=Strict",
+		},
+		{
+			desc:   "secure never, no httpOnly, empty path",
+			name:   "sid",
+			cookie: CookieConfig{Secure: "false", SameSite: "lax"},
+			plain:  "sid=v; Path=/; SameSite=Lax",
+			https:  "sid=v; Path=/; SameSite=Lax",
+		},
+		{
+			desc:   "CRD boolean decoded as 1",
+			name:   "sid",
+			cookie: CookieConfig{Secure: "1"},
+			plain:  "sid=v; Path=/; Secure; SameSite=Lax",
+			https:  "sid=v; Path=/; Secure; SameSite=Lax",
+		},
+		{
+			desc:   "none forces Secure under auto",
+			name:   "sid",
+			cookie: CookieConfig{Secure: "auto", SameSite: "None"},
+			plain:  "sid=v; Path=/; Secure; SameSite=None",
+			https:  "sid=v; Path=/; Secure; SameSite=None",
+		},
+		{
+			desc:   "__Host- forces Secure under auto",
+			name:   "__Host-sid",
+			cookie: CookieConfig{Path: "/", Secure: "auto", HTTPOnly: true},
+			plain:  "__Host-sid=v; Path=/; HttpOnly; Secure; SameSite=Lax",
+			https:  "__Host-sid=v; Path=/; HttpOnly; Secure; SameSite=Lax",
+		},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			spec, err := newCookieSpec(test.name, test.cookie)
+			require.NoError(t, err)
+			assert.Equal(t, test.plain, spec.header("v", false))
+			assert.Equal(t, test.https, spec.header("v", true))
+
+			parsed := (&http.Response{Header: http.Header{"Set-Cookie": {spec.header("v", true)}}}).Cookies()
+			require.Len(t, parsed, 1, "net/http must parse what we write")
+			assert.Equal(t, test.name, parsed[0].Name)
+		})
+	}
+}
+
+func TestCookieSpecErrors(t *testing.T) {
+	tests := []struct {
+		desc   string
+		name   string
+		cookie CookieConfig
+		err    string
+	}{
+		{desc: "empty name", name: "", err: "cookieName"},
+		{desc: "name with space", name: "a b", err: `cookieName: "a b"`},
+		{desc: "name with =", name: "a=b", err: "cookieName"},
+		{desc: "long name", name: strings.Repeat("n", maxCookieName+1), err: "cookieName"},
+		{desc: "unknown sameSite", name: "s", cookie: CookieConfig{SameSite: "relaxed"}, err: `cookie.sameSite: "relaxed"`},
+		{desc: "unknown secure", name: "s", cookie: CookieConfig{Secure: "maybe"}, err: `cookie.secure: "maybe"`},
+		{desc: "none without secure", name: "s", cookie: CookieConfig{Secure: "false", SameSite: "none"}, err: "cookie.secure"},
+		{desc: "__Host- with domain", name: "__Host-s", cookie: CookieConfig{Domain: "example.org"}, err: "__Host-"},
+		{desc: "__Host- with path", name: "__Host-s", cookie: CookieConfig{Path: "/app"}, err: "__Host-"},
+		{desc: "__Host- not secure", name: "__Host-s", cookie: CookieConfig{Secure: "false"}, err: "cookie.secure"},
+		{desc: "__Secure- not secure", name: "__Secure-s", cookie: CookieConfig{Secure: "false"}, err: "cookie.secure"},
+		{desc: "relative path", name: "s", cookie: CookieConfig{Path: "app"}, err: `cookie.path: "app"`},
+		{desc: "path with semicolon", name: "s", cookie: CookieConfig{Path: "/a;Domain=evil"}, err: "cookie.path"},
+		{desc: "bad domain", name: "s", cookie: CookieConfig{Domain: "exa mple.org"}, err: `cookie.domain: "exa mple.org"`},
+		{desc: "negative maxAge", name: "s", cookie: CookieConfig{MaxAge: -1}, err: "cookie.maxAge: -1"},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			_, err := newCookieSpec(test.name, test.cookie)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), test.err)
+		})
+	}
+}
+
+func TestInjectCookie(t *testing.T) {
+	tests := []struct {
+		desc    string
+		cookies []string
+		want    string
+	}{
+		{desc: "no cookies", want: "_session_id=new"},
+		{desc: "others kept in order", cookies: []string{"a=1; b=2"}, want: "_session_id=new; a=1; b=2"},
+		{desc: "stale replaced", cookies: []string{"a=1; _session_id=old; b=2"}, want: "_session_id=new; a=1; b=2"},
+		{desc: "every stale one replaced", cookies: []string{"_session_id=old1", "x=1;_session_id=old2"}, want: "_session_id=new; x=1"},
+		{desc: "similar names kept", cookies: []string{"_session_idx=1; x_session_id=2"}, want: "_session_id=new; _session_idx=1; x_session_id=2"},
+		{desc: "bare name dropped", cookies: []string{"_session_id; a=1"}, want: "_session_id=new; a=1"},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			h := http.Header{}
+			if test.cookies != nil {
+				h["Cookie"] = test.cookies
+			}
+			injectCookie(h, "_session_id", "new")
+			assert.Equal(t, []string{test.want}, h["Cookie"])
+			r := &http.Request{Header: h}
+			c, err := r.Cookie("_session_id")
+			require.NoError(t, err)
+			assert.Equal(t, "new", c.Value)
+		})
+	}
+}
+
+func TestResponseSession(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	tests := []struct {
+		desc       string
+		setCookies []string
+		value      string
+		state      int
+	}{
+		{desc: "none", state: sessionUntouched},
+		{desc: "other cookie", setCookies: []string{"theme=dark"}, state: sessionUntouched},
+		{desc: "login", setCookies: []string{"theme=dark", "_session_id=fresh; Path=/; HttpOnly"}, value: "fresh", state: sessionSet},
+		{desc: "last wins", setCookies: []string{"_session_id=a", "_session_id=b"}, value: "b", state: sessionSet},
+		{desc: "empty value", setCookies: []string{"_session_id=; Path=/"}, state: sessionDeleted},
+		{desc: "max-age zero", setCookies: []string{"_session_id=x; Max-Age=0"}, state: sessionDeleted},
+		{desc: "max-age negative", setCookies: []string{"_session_id=x; Max-Age=-1"}, state: sessionDeleted},
+		{desc: "expired", setCookies: []string{"_session_id=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}, state: sessionDeleted},
+		{desc: "future expiry", setCookies: []string{"_session_id=x; Expires=Fri, 01 Jan 2100 00:00:00 GMT"}, value: "x", state: sessionSet},
+		{desc: "set then deleted", setCookies: []string{"_session_id=x", "_session_id=; Max-Age=0"}, state: sessionDeleted},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			h := http.Header{}
+			if test.setCookies != nil {
+				h["Set-Cookie"] = test.setCookies
+			}
+			value, state := responseSession(h, "_session_id", now)
+			assert.Equal(t, test.value, value)
+			assert.Equal(t, test.state, state)
+		})
+	}
+}

@@ -1,0 +1,111 @@
+package sessioninjector
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	testSecret  = "0123456789abcdef0123456789abcdef-test"
+	testSecret2 = "fedcba9876543210fedcba9876543210-next"
+	shopHost    = "shop.example.com"
+	checkout    = "checkout.example.org"
+)
+
+// testClock is a settable clock for lifetime tests.
+type testClock struct{ t time.Time }
+
+func (c *testClock) now() time.Time { return c.t }
+
+// recorder is a backend that records what it saw and answers as told.
+type recorder struct {
+	calls   int
+	req     *http.Request
+	rw      http.ResponseWriter
+	respond func(rw http.ResponseWriter, r *http.Request)
+}
+
+func (b *recorder) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	b.calls++
+	b.req = r
+	b.rw = rw
+	if b.respond != nil {
+		b.respond(rw, r)
+		return
+	}
+	_, _ = rw.Write([]byte("backend"))
+}
+
+func redirectTo(location string, setCookies ...string) func(http.ResponseWriter, *http.Request) {
+	return func(rw http.ResponseWriter, _ *http.Request) {
+		for _, c := range setCookies {
+			rw.Header().Add("Set-Cookie", c)
+		}
+		rw.Header().Set("Location", location)
+		rw.WriteHeader(http.StatusFound)
+	}
+}
+
+// newTestHandler builds a handler from the defaults changed by edit, with a test clock.
+func newTestHandler(t *testing.T, next http.Handler, edit func(*Config)) (*handler, *testClock) {
+	t.Helper()
+	cfg := CreateConfig()
+	cfg.Secret = testSecret
+	if edit != nil {
+		edit(cfg)
+	}
+	h, err := newHandler(next, cfg, "test")
+	require.NoError(t, err)
+	clock := &testClock{t: time.Unix(1_800_000_000, 0)}
+	h.now = clock.now
+	h.debugf = func(format string, args ...interface{}) { t.Logf(format, args...) }
+	h.replay = newReplayCache()
+	return h, clock
+}
+
+func sourceConfig(c *Config) { c.TargetDomains = []string{checkout, "*.example.net"} }
+
+// request builds a request to host and target with a client address and optional session cookie.
+func request(method, host, target, remote, session string) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	r.Host = host
+	r.RemoteAddr = remote
+	if session != "" {
+		r.Header.Set("Cookie", "_session_id="+session)
+	}
+	return r
+}
+
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec
+}
+
+// issueToken has a source handler seal a token for checkout, as a redirect would.
+func issueToken(t *testing.T, src *handler, remote, session string) string {
+	t.Helper()
+	r := request(http.MethodGet, shopHost, "/", remote, session)
+	token, ok := src.issue(r, checkout, session)
+	require.True(t, ok)
+	return token
+}
+
+func tokenFrom(t *testing.T, location, param string) string {
+	t.Helper()
+	_, q, ok := strings.Cut(location, "?")
+	require.True(t, ok, "no query in %q", location)
+	q, _, _ = strings.Cut(q, "#")
+	for _, p := range strings.Split(q, "&") {
+		if v, ok := strings.CutPrefix(p, param+"="); ok {
+			return v
+		}
+	}
+	t.Fatalf("no %s in %q", param, location)
+	return ""
+}

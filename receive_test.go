@@ -1,0 +1,292 @@
+package sessioninjector
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const client = "192.0.2.10:4444"
+
+func receiverConfig(c *Config) { c.CleanURL = false }
+
+func TestReceiveInjectsSession(t *testing.T) {
+	src, _ := newTestHandler(t, nil, sourceConfig)
+	backend := &recorder{}
+	dst, clock := newTestHandler(t, backend, receiverConfig)
+	clock.t = time.UnixMilli(src.now().UnixMilli() + 1000)
+	token := issueToken(t, src, client, "sess-42")
+
+	r := request(http.MethodGet, "Checkout.Example.org.:443", "/cart?a=1&_hs_="+token+"&b=2", client, "")
+	r.Header.Set("Cookie", "theme=dark; _session_id=stale")
+	rec := serve(dst, r)
+
+	require.Equal(t, 1, backend.calls)
+	assert.Equal(t, "a=1&b=2", backend.req.URL.RawQuery)
+	assert.Equal(t, "/cart?a=1&b=2", backend.req.RequestURI)
+	assert.Equal(t, "_session_id=sess-42; theme=dark", backend.req.Header.Get("Cookie"))
+	assert.Equal(t, []string{"_session_id=sess-42; Path=/; HttpOnly; SameSite=Lax"}, rec.Header()["Set-Cookie"])
+	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
+}
+
+func TestReceiveBackendSetCookieComesLater(t *testing.T) {
+	src, _ := newTestHandler(t, nil, sourceConfig)
+	backend := &recorder{respond: func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Add("Set-Cookie", "_session_id=rotated; Path=/")
+		rw.WriteHeader(http.StatusOK)
+	}}
+	dst, _ := newTestHandler(t, backend, receiverConfig)
+	rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+issueToken(t, src, client, "s1"), client, ""))
+	cookies := rec.Header()["Set-Cookie"]
+	require.Len(t, cookies, 2)
+	assert.True(t, strings.HasPrefix(cookies[1], "_session_id=rotated"), "the backend's own cookie comes last and wins")
+}
+
+func TestReceiveCleanURL(t *testing.T) {
+	tests := []struct {
+		desc     string
+		method   string
+		target   string
+		https    bool
+		redirect bool
+		location string
+	}{
+		{desc: "GET", method: http.MethodGet, target: "/cart?a=1&_hs_=TOKEN", redirect: true, location: "http://checkout.example.org/cart?a=1"},
+		{desc: "HEAD over https", method: http.MethodHead, target: "/?_hs_=TOKEN", https: true, redirect: true, location: "https://checkout.example.org/"},
+		{desc: "path that looks like a host", method: http.MethodGet, target: "//evil.example/x?_hs_=TOKEN", redirect: true, location: "http://checkout.example.org//evil.example/x"},
+		{desc: "escaped path kept", method: http.MethodGet, target: "/a%2Fb?_hs_=TOKEN&z", redirect: true, location: "http://checkout.example.org/a%2Fb?z"},
+		{desc: "POST goes on", method: http.MethodPost, target: "/pay?_hs_=TOKEN"},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			src, _ := newTestHandler(t, nil, sourceConfig)
+			backend := &recorder{}
+			dst, _ := newTestHandler(t, backend, nil)
+			token := issueToken(t, src, client, "s1")
+			r := request(test.method, checkout, strings.Replace(test.target, "TOKEN", token, 1), client, "")
+			if test.https {
+				r.Header.Set("X-Forwarded-Proto", "https")
+			}
+			rec := serve(dst, r)
+			if !test.redirect {
+				assert.Equal(t, 1, backend.calls)
+				assert.Equal(t, http.StatusOK, rec.Code)
+				return
+			}
+			assert.Equal(t, 0, backend.calls)
+			assert.Equal(t, http.StatusSeeOther, rec.Code)
+			assert.Equal(t, test.location, rec.Header().Get("Location"))
+			assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
+			setCookie := rec.Header().Get("Set-Cookie")
+			assert.True(t, strings.HasPrefix(setCookie, "_session_id=s1; Path=/; HttpOnly"), setCookie)
+			assert.Equal(t, test.https, strings.Contains(setCookie, "; Secure"))
+			assert.NotContains(t, setCookie, "Domain=", "host-only")
+		})
+	}
+}
+
+func TestReceiveRefusals(t *testing.T) {
+	src, _ := newTestHandler(t, nil, sourceConfig)
+	otherKey, _ := newTestHandler(t, nil, func(c *Config) { sourceConfig(c); c.Secret = testSecret2 })
+	unbound, _ := newTestHandler(t, nil, func(c *Config) { sourceConfig(c); c.BindClientIP = false })
+	good := issueToken(t, src, client, "s1")
+	raw, _ := base64.RawURLEncoding.DecodeString(good)
+	raw[len(raw)-1] ^= 1
+	tampered := base64.RawURLEncoding.EncodeToString(raw)
+
+	tests := []struct {
+		desc     string
+		query    string
+		host     string
+		remote   string
+		edit     func(*Config)
+		before   func(t *testing.T, dst *handler, clock *testClock)
+		category string
+	}{
+		{desc: "tampered", query: "_hs_=" + tampered, category: reasonInvalid},
+		{desc: "truncated", query: "_hs_=" + good[:len(good)-4], category: reasonInvalid},
+		{desc: "empty", query: "_hs_=", category: reasonInvalid},
+		{desc: "bare parameter", query: "_hs_", category: reasonInvalid},
+		{desc: "garbage", query: "_hs_=%00%FF<script>", category: reasonInvalid},
+		{desc: "oversized", query: "_hs_=" + strings.Repeat("A", 100_000), category: reasonInvalid},
+		{desc: "duplicated", query: "_hs_=" + good + "&_hs_=" + good, category: reasonInvalid},
+		{desc: "duplicated encoded", query: "_hs_=" + good + "&%5Fhs%5F=" + good, category: reasonInvalid},
+		{desc: "semicolon", query: "_hs_=" + good + ";x=1", category: reasonInvalid},
+		{desc: "malformed escape elsewhere", query: "_hs_=" + good + "&x=%zz", category: reasonInvalid},
+		{desc: "unknown secret", query: "_hs_=" + issueToken(t, otherKey, client, "s1"), category: reasonInvalid},
+		{desc: "another host", query: "_hs_=" + good, host: "other.example.org", category: reasonInvalid},
+		{desc: "another client", query: "_hs_=" + good, remote: "192.0.2.11:4444", category: reasonWrongClient},
+		{desc: "another family", query: "_hs_=" + good, remote: "[2001:db8::1]:4444", category: reasonWrongClient},
+		{desc: "unbound token, bound receiver", query: "_hs_=" + issueToken(t, unbound, client, "s1"), category: reasonWrongClient},
+		{desc: "no client address", query: "_hs_=" + good, edit: func(c *Config) { c.IPStrategy.Depth = 2 }, category: reasonWrongClient},
+		{desc: "replayed", query: "_hs_=" + good, category: reasonReplayed, before: func(t *testing.T, dst *handler, _ *testClock) {
+			rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+good, client, ""))
+			require.Equal(t, http.StatusSeeOther, rec.Code)
+		}},
+		{desc: "expired at the boundary", query: "_hs_=" + good, category: reasonExpired, before: func(_ *testing.T, _ *handler, clock *testClock) {
+			clock.t = clock.t.Add(5 * time.Second)
+		}},
+		{desc: "receiver lifetime shorter", query: "_hs_=" + good, edit: func(c *Config) { c.TokenLifetime = "1s" }, category: reasonExpired,
+			before: func(_ *testing.T, _ *handler, clock *testClock) { clock.t = clock.t.Add(time.Second) }},
+		{desc: "dated in the future", query: "_hs_=" + good, category: reasonInvalid, before: func(_ *testing.T, _ *handler, clock *testClock) {
+			clock.t = clock.t.Add(-2001 * time.Millisecond)
+		}},
+		{desc: "replay cache full", query: "_hs_=" + good, edit: func(c *Config) { c.ReplayCacheSize = 1 }, category: reasonUnavailable,
+			before: func(_ *testing.T, dst *handler, clock *testClock) {
+				dst.replay.redeem("other", clock.t.UnixMilli()+60_000, clock.t.UnixMilli(), 1)
+			}},
+	}
+	for _, test := range tests {
+		for _, die := range []bool{true, false} {
+			name := test.desc + map[bool]string{true: " (403)", false: " (strip)"}[die]
+			t.Run(name, func(t *testing.T) {
+				backend := &recorder{}
+				dst, clock := newTestHandler(t, backend, func(c *Config) {
+					c.DieOnHandshakeFailure = die
+					if test.edit != nil {
+						test.edit(c)
+					}
+				})
+				if test.before != nil {
+					test.before(t, dst, clock)
+				}
+				backend.calls = 0
+				host, remote := test.host, test.remote
+				if host == "" {
+					host = checkout
+				}
+				if remote == "" {
+					remote = client
+				}
+				r := request(http.MethodGet, host, "/p?keep=1&"+test.query, remote, "")
+				r.Header.Set("Cookie", "_session_id=mine")
+				rec := serve(dst, r)
+				assert.Empty(t, rec.Header()["Set-Cookie"], "no cookie set on failure")
+				if die {
+					assert.Equal(t, http.StatusForbidden, rec.Code)
+					assert.Equal(t, "session handoff refused: "+test.category+"\n", rec.Body.String())
+					assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+					assert.Equal(t, "text/plain; charset=utf-8", rec.Header().Get("Content-Type"))
+					assert.Equal(t, 0, backend.calls)
+					return
+				}
+				require.Equal(t, 1, backend.calls)
+				assert.Equal(t, http.StatusOK, rec.Code)
+				assert.NotContains(t, backend.req.URL.RawQuery, "hs")
+				assert.NotContains(t, backend.req.RequestURI, "_hs_")
+				assert.Contains(t, backend.req.URL.RawQuery, "keep=1")
+				assert.Equal(t, "_session_id=mine", backend.req.Header.Get("Cookie"), "nothing injected")
+			})
+		}
+	}
+}
+
+func TestReceiveRotation(t *testing.T) {
+	old, _ := newTestHandler(t, nil, sourceConfig)
+	token := issueToken(t, old, client, "s1")
+	dst, _ := newTestHandler(t, &recorder{}, func(c *Config) {
+		c.Secret = testSecret2
+		c.PreviousSecrets = []string{testSecret}
+	})
+	rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))
+	assert.Equal(t, http.StatusSeeOther, rec.Code)
+}
+
+func TestReceiveOptions(t *testing.T) {
+	tests := []struct {
+		desc   string
+		edit   func(*Config)
+		remote string
+		twice  bool
+	}{
+		{desc: "single use off", edit: func(c *Config) { c.SingleUse = false }, twice: true},
+		{desc: "binding off", edit: func(c *Config) { c.BindClientIP = false }, remote: "203.0.113.50:1"},
+		{desc: "ipv4 prefix 24", edit: func(c *Config) { c.IPv4Prefix = 24 }, remote: "192.0.2.99:1"},
+		{desc: "mapped address", remote: "[::ffff:192.0.2.10]:9"},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			src, _ := newTestHandler(t, nil, sourceConfig)
+			token := issueToken(t, src, client, "s1")
+			dst, _ := newTestHandler(t, &recorder{}, test.edit)
+			remote := test.remote
+			if remote == "" {
+				remote = client
+			}
+			for i := 0; i < 1+map[bool]int{true: 1}[test.twice]; i++ {
+				rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, remote, ""))
+				assert.Equal(t, http.StatusSeeOther, rec.Code, "attempt %d: %s", i, rec.Body.String())
+			}
+		})
+	}
+}
+
+func TestReceiveBehindProxy(t *testing.T) {
+	src, _ := newTestHandler(t, nil, func(c *Config) { sourceConfig(c); c.IPStrategy.ExcludedIPs = []string{"10.0.0.0/8"} })
+	r := request(http.MethodGet, shopHost, "/", "10.0.0.1:1", "s1")
+	r.Header.Set("X-Forwarded-For", "198.51.100.7, 10.0.0.2")
+	token, ok := src.issue(r, checkout, "s1")
+	require.True(t, ok)
+
+	dst, _ := newTestHandler(t, &recorder{}, func(c *Config) { c.IPStrategy.Depth = 1 })
+	r = request(http.MethodGet, checkout, "/?_hs_="+token, "10.0.0.9:1", "")
+	r.Header.Set("X-Forwarded-For", "198.51.100.7")
+	assert.Equal(t, http.StatusSeeOther, serve(dst, r).Code)
+}
+
+func TestReceiveConcurrentRedemption(t *testing.T) {
+	src, _ := newTestHandler(t, nil, sourceConfig)
+	token := issueToken(t, src, client, "s1")
+	dst, _ := newTestHandler(t, &recorder{}, nil)
+	var ok, replayed atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := httptest.NewRecorder()
+			dst.ServeHTTP(rec, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))
+			switch rec.Code {
+			case http.StatusSeeOther:
+				ok.Add(1)
+			case http.StatusForbidden:
+				replayed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int64(1), ok.Load())
+	assert.Equal(t, int64(99), replayed.Load())
+}
+
+func TestReceiveDoesNotBurnTokenOnWrongClient(t *testing.T) {
+	src, _ := newTestHandler(t, nil, sourceConfig)
+	token := issueToken(t, src, client, "s1")
+	dst, _ := newTestHandler(t, &recorder{}, nil)
+	rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, "203.0.113.1:1", ""))
+	assert.Equal(t, http.StatusForbidden, rec.Code, "a link previewer elsewhere is refused")
+	rec = serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))
+	assert.Equal(t, http.StatusSeeOther, rec.Code, "and did not burn the user's token")
+}
+
+func TestReceiveInvalidSessionInToken(t *testing.T) {
+	src, _ := newTestHandler(t, nil, sourceConfig)
+	dst, clock := newTestHandler(t, &recorder{}, nil)
+	for _, session := range []string{"a;b", "a b", "a\r\nX: y", strings.Repeat("x", maxSessionBytes+1)} {
+		cl := claims{createdMs: clock.t.UnixMilli(), lifetimeMs: 5000, target: checkout, source: shopHost, clientIP: "192.0.2.10", session: session}
+		token, err := src.codec.seal(&cl)
+		require.NoError(t, err)
+		rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))
+		assert.Equal(t, http.StatusForbidden, rec.Code, "%q", session)
+		assert.Empty(t, rec.Header()["Set-Cookie"])
+	}
+}

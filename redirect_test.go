@@ -1,0 +1,234 @@
+package sessioninjector
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRedirectPropagation(t *testing.T) {
+	const remote = "192.0.2.10:5555"
+	tests := []struct {
+		desc       string
+		status     int
+		location   string
+		setCookies []string
+		session    string // request cookie
+		host       string
+		header     http.Header
+		wantToken  bool
+		wantPrefix string // Location before the token
+		wantSuffix string // after the token
+	}{
+		{desc: "cookie in request", status: 302, location: "https://checkout.example.org/pay", session: "s1", wantToken: true, wantPrefix: "https://checkout.example.org/pay?_hs_="},
+		{desc: "every redirect status", status: 301, location: "https://checkout.example.org/", session: "s1", wantToken: true},
+		{desc: "303", status: 303, location: "https://checkout.example.org/", session: "s1", wantToken: true},
+		{desc: "307", status: 307, location: "https://checkout.example.org/", session: "s1", wantToken: true},
+		{desc: "308", status: 308, location: "https://checkout.example.org/", session: "s1", wantToken: true},
+		{desc: "304 is no redirect", status: 304, location: "https://checkout.example.org/", session: "s1"},
+		{desc: "300 is no redirect", status: 300, location: "https://checkout.example.org/", session: "s1"},
+		{desc: "200 with Location", status: 200, location: "https://checkout.example.org/", session: "s1"},
+		{desc: "query and fragment", status: 302, location: "https://checkout.example.org/pay?a=1&b=2#frag", session: "s1", wantToken: true,
+			wantPrefix: "https://checkout.example.org/pay?a=1&b=2&_hs_=", wantSuffix: "#frag"},
+		{desc: "existing token replaced", status: 302, location: "https://checkout.example.org/?_hs_=old&a=1&_hs_=older", session: "s1", wantToken: true,
+			wantPrefix: "https://checkout.example.org/?a=1&_hs_="},
+		{desc: "protocol-relative", status: 302, location: "//checkout.example.org/x", session: "s1", wantToken: true, wantPrefix: "//checkout.example.org/x?_hs_="},
+		{desc: "port and case", status: 302, location: "HTTPS://Checkout.Example.org:8443/", session: "s1", wantToken: true, wantPrefix: "HTTPS://Checkout.Example.org:8443/?_hs_="},
+		{desc: "wildcard target", status: 302, location: "https://pay.example.net/", session: "s1", wantToken: true},
+		{desc: "login sets the session", status: 302, location: "https://checkout.example.org/", setCookies: []string{"_session_id=fresh; Path=/; HttpOnly"}, wantToken: true},
+		{desc: "logout deletes it", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=; Max-Age=0"}},
+		{desc: "logout with expiry", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=gone; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}},
+		{desc: "no session", status: 302, location: "https://checkout.example.org/"},
+		{desc: "invalid session value", status: 302, location: "https://checkout.example.org/", session: `a\b`},
+		{desc: "own host", status: 302, location: "https://shop.example.com/other", session: "s1"},
+		{desc: "relative", status: 302, location: "/account", session: "s1"},
+		{desc: "disallowed host", status: 302, location: "https://evil.example.org/", session: "s1"},
+		{desc: "look-alike", status: 302, location: "https://checkout.example.org.evil.com/", session: "s1"},
+		{desc: "userinfo", status: 302, location: "https://checkout.example.org@evil.com/", session: "s1"},
+		{desc: "backslash", status: 302, location: "/\\checkout.example.org", session: "s1"},
+		{desc: "javascript", status: 302, location: "javascript:location='//checkout.example.org'", session: "s1"},
+		{desc: "percent-encoded host", status: 302, location: "https://checkout%2Eexample.org/", session: "s1"},
+		{desc: "fetch request", status: 302, location: "https://checkout.example.org/", session: "s1", header: http.Header{"Sec-Fetch-Mode": {"cors"}}},
+		{desc: "navigate request", status: 302, location: "https://checkout.example.org/", session: "s1", header: http.Header{"Sec-Fetch-Mode": {"navigate"}}, wantToken: true},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			backend := &recorder{respond: func(rw http.ResponseWriter, _ *http.Request) {
+				for _, c := range test.setCookies {
+					rw.Header().Add("Set-Cookie", c)
+				}
+				rw.Header().Set("Location", test.location)
+				rw.WriteHeader(test.status)
+			}}
+			h, _ := newTestHandler(t, backend, sourceConfig)
+			r := request(http.MethodGet, shopHost, "/go", remote, test.session)
+			for k, v := range test.header {
+				r.Header[k] = v
+			}
+			rec := serve(h, r)
+			assert.Equal(t, test.status, rec.Code)
+			loc := rec.Header().Get("Location")
+			if !test.wantToken {
+				assert.Equal(t, test.location, loc, "Location left byte for byte")
+				assert.NotContains(t, loc, "_hs_=")
+				assert.Empty(t, rec.Header().Get("Referrer-Policy"))
+				return
+			}
+			assert.True(t, strings.HasPrefix(loc, test.wantPrefix), loc)
+			assert.True(t, strings.HasSuffix(loc, test.wantSuffix), loc)
+			assert.Equal(t, 1, strings.Count(loc, "_hs_="))
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+			assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
+
+			target, ok := h.targets.targetHost(test.location, true)
+			require.True(t, ok)
+			cl, err := h.codec.openToken(tokenFrom(t, loc, "_hs_"), target)
+			require.NoError(t, err)
+			assert.Equal(t, shopHost, cl.source)
+			assert.Equal(t, "192.0.2.10", cl.clientIP)
+			if test.session != "" {
+				assert.Equal(t, test.session, cl.session)
+			} else {
+				assert.Equal(t, "fresh", cl.session)
+			}
+		})
+	}
+}
+
+func TestRedirectOnlyFirstWriteHeaderCounts(t *testing.T) {
+	backend := &recorder{respond: func(rw http.ResponseWriter, _ *http.Request) {
+		rw.WriteHeader(http.StatusEarlyHints)
+		rw.Header().Set("Location", "https://checkout.example.org/")
+		rw.WriteHeader(http.StatusFound)
+		rw.WriteHeader(http.StatusFound)
+	}}
+	h, _ := newTestHandler(t, backend, sourceConfig)
+	rec := serve(h, request(http.MethodGet, shopHost, "/", "192.0.2.1:1", "s1"))
+	assert.Equal(t, 1, strings.Count(rec.Header().Get("Location"), "_hs_="))
+}
+
+func TestRedirectWithoutClientAddress(t *testing.T) {
+	backend := &recorder{respond: redirectTo("https://checkout.example.org/")}
+	h, _ := newTestHandler(t, backend, func(c *Config) {
+		sourceConfig(c)
+		c.IPStrategy.Depth = 1
+	})
+	rec := serve(h, request(http.MethodGet, shopHost, "/", "192.0.2.1:1", "s1"))
+	assert.Equal(t, "https://checkout.example.org/", rec.Header().Get("Location"), "no token when the client cannot be bound")
+}
+
+func TestPropagateRedirectsOff(t *testing.T) {
+	backend := &recorder{respond: redirectTo("https://checkout.example.org/")}
+	h, _ := newTestHandler(t, backend, func(c *Config) {
+		sourceConfig(c)
+		c.PropagateRedirects = false
+	})
+	rec := serve(h, request(http.MethodGet, shopHost, "/", "192.0.2.1:1", "s1"))
+	assert.Equal(t, "https://checkout.example.org/", rec.Header().Get("Location"))
+	assert.Same(t, rec, backend.rw, "the writer is not wrapped")
+}
+
+func TestWithParam(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{in: "https://a.example/", want: "https://a.example/?t=V"},
+		{in: "https://a.example", want: "https://a.example?t=V"},
+		{in: "https://a.example/?", want: "https://a.example/?t=V"},
+		{in: "https://a.example/?x=1", want: "https://a.example/?x=1&t=V"},
+		{in: "https://a.example/?t=old", want: "https://a.example/?t=V"},
+		{in: "https://a.example/?%74=old&x", want: "https://a.example/?x&t=V"},
+		{in: "https://a.example/?tt=1&t", want: "https://a.example/?tt=1&t=V"},
+		{in: "https://a.example/#f?x", want: "https://a.example/?t=V#f?x"},
+		{in: "https://a.example/p?q=1#", want: "https://a.example/p?q=1&t=V#"},
+	}
+	for _, test := range tests {
+		assert.Equal(t, test.want, withParam(test.in, "t", "V"), test.in)
+	}
+}
+
+// The wrapper must not hide what the real writer can do.
+type fullWriter struct {
+	*httptest.ResponseRecorder
+	hijacked bool
+}
+
+func (w *fullWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.hijacked = true
+	return nil, nil, nil
+}
+
+func TestWrapperKeepsFlusherAndHijacker(t *testing.T) {
+	backend := &recorder{respond: func(rw http.ResponseWriter, _ *http.Request) {
+		_, _ = rw.Write([]byte("chunk"))
+		rw.(http.Flusher).Flush()
+		_, _, err := rw.(http.Hijacker).Hijack()
+		assert.NoError(t, err)
+		assert.NoError(t, http.NewResponseController(rw).Flush())
+	}}
+	h, _ := newTestHandler(t, backend, sourceConfig)
+	w := &fullWriter{ResponseRecorder: httptest.NewRecorder()}
+	h.ServeHTTP(w, request(http.MethodGet, shopHost, "/", "192.0.2.1:1", "s1"))
+	require.IsType(t, &redirectWriter{}, backend.rw, "a navigation is wrapped")
+	assert.True(t, w.Flushed)
+	assert.True(t, w.hijacked)
+	assert.Equal(t, "chunk", w.Body.String())
+}
+
+func TestWrapperHijackUnsupported(t *testing.T) {
+	w := &redirectWriter{rw: httptest.NewRecorder()}
+	_, _, err := w.Hijack()
+	assert.ErrorIs(t, err, errNoHijack)
+	w.Flush()
+}
+
+func TestWhatIsNotWrapped(t *testing.T) {
+	tests := []struct {
+		desc   string
+		header http.Header
+		wrap   bool
+	}{
+		{desc: "no Sec-Fetch-Mode", wrap: true},
+		{desc: "navigate", header: http.Header{"Sec-Fetch-Mode": {"navigate"}}, wrap: true},
+		{desc: "no-cors subresource", header: http.Header{"Sec-Fetch-Mode": {"no-cors"}}},
+		{desc: "cors fetch", header: http.Header{"Sec-Fetch-Mode": {"cors"}}},
+		{desc: "same-origin fetch", header: http.Header{"Sec-Fetch-Mode": {"same-origin"}}},
+		{desc: "websocket", header: http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}},
+		{desc: "event stream", header: http.Header{"Accept": {"text/event-stream"}}},
+		{desc: "grpc", header: http.Header{"Content-Type": {"application/grpc+proto"}}},
+		{desc: "html", header: http.Header{"Accept": {"text/html"}}, wrap: true},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			backend := &recorder{}
+			h, _ := newTestHandler(t, backend, sourceConfig)
+			r := request(http.MethodGet, shopHost, "/", "192.0.2.1:1", "s1")
+			for k, v := range test.header {
+				r.Header[k] = v
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if test.wrap {
+				assert.IsType(t, &redirectWriter{}, backend.rw)
+			} else {
+				assert.Same(t, rec, backend.rw)
+			}
+			assert.Same(t, r, backend.req)
+		})
+	}
+}
+
+func TestPassThroughUntouched(t *testing.T) {
+	backend := &recorder{}
+	h, _ := newTestHandler(t, backend, nil)
+	r := request(http.MethodPost, checkout, "/a?b=c&_hsx=1", "192.0.2.1:1", "s1")
+	rec := serve(h, r)
+	assert.Equal(t, 1, backend.calls)
+	assert.Same(t, rec, backend.rw, "a receive-only instance never wraps")
+	assert.Equal(t, "b=c&_hsx=1", backend.req.URL.RawQuery)
+	assert.Empty(t, rec.Header().Get("Set-Cookie"))
+}
