@@ -1,0 +1,116 @@
+package sessioninjector
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzOpenToken feeds arbitrary tokens to the receiving side: it must never
+// panic, never answer 5xx, and never accept anything it did not seal.
+func FuzzOpenToken(f *testing.F) {
+	src, err := newHandler(nil, sourceFuzzConfig(), "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Host, r.RemoteAddr = shopHost, client
+	token, _ := src.issue(r, checkout, "s1")
+	f.Add(token)
+	f.Add("")
+	f.Add("AQ")
+	f.Add(strings.Repeat("A", 60))
+	f.Add(token[:len(token)-1])
+	f.Add(token + "\n")
+	f.Add("%00")
+
+	dst, err := newHandler(&recorder{}, fuzzConfig(), "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	dst.debugf = func(string, ...interface{}) {}
+	f.Fuzz(func(t *testing.T, tok string) {
+		cl, err := dst.codec.openToken(tok, checkout)
+		if err == nil {
+			// Only a token sealed by the source above (in this or another fuzzing process) opens.
+			if cl.session != "s1" || cl.source != shopHost || cl.target != checkout {
+				t.Fatalf("accepted a forged token %q: %+v", tok, cl)
+			}
+			return
+		}
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Host, req.RemoteAddr = checkout, client
+		req.URL.RawQuery = "_hs_=" + url.QueryEscape(tok)
+		rec := httptest.NewRecorder()
+		dst.ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden {
+			t.Fatalf("status %d for %q", rec.Code, tok)
+		}
+	})
+}
+
+// FuzzLocation feeds arbitrary Locations to the redirect rewriting: a token
+// may only go to an allowed host, and anything else stays byte for byte.
+func FuzzLocation(f *testing.F) {
+	for _, seed := range []string{
+		"https://checkout.example.org/pay?x=1#f", "//checkout.example.org", "/\\checkout.example.org",
+		"https://checkout.example.org@evil.com/", "https:/checkout.example.org", "javascript:alert(1)",
+		"https://a.example.net:443/", "HTTPS://CHECKOUT.EXAMPLE.ORG./", "https://checkout.example.org%2f@evil/",
+		"https://[::1]/", "/\t/checkout.example.org", "https://checkout.example.org/\r\n",
+	} {
+		f.Add(seed)
+	}
+	h, err := newHandler(nil, sourceFuzzConfig(), "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	h.debugf = func(string, ...interface{}) {}
+	f.Fuzz(func(t *testing.T, loc string) {
+		header := http.Header{"Location": {loc}}
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Host, r.RemoteAddr = shopHost, client
+		r.Header.Set("Cookie", "_session_id=s1")
+		h.propagate(header, r)
+		got := header.Get("Location")
+		if got == loc {
+			return
+		}
+		host, ok := h.targets.targetHost(loc, true)
+		if !ok {
+			t.Fatalf("rewrote %q to a host that is not allowed", loc)
+		}
+		if !h.targets.match(host) || host == shopHost {
+			t.Fatalf("token for %q", host)
+		}
+		// A URL parser must agree on the host (fragments are the browser's own business).
+		beforeFragment, _, _ := strings.Cut(got, "#")
+		u, err := url.Parse(beforeFragment)
+		if err != nil {
+			original, _, _ := strings.Cut(loc, "#")
+			if _, errOriginal := url.Parse(original); errOriginal == nil {
+				t.Fatalf("rewriting broke Location %q: %v", got, err)
+			}
+			return // a path Go cannot parse but browsers can; the host was checked above
+		}
+		if u.User != nil || !strings.EqualFold(strings.TrimSuffix(u.Hostname(), "."), host) {
+			t.Fatalf("rewritten %q: URL host %q, matched %q", got, u.Hostname(), host)
+		}
+		if u.Query().Get("_hs_") == "" {
+			t.Fatalf("no token in %q", got)
+		}
+	})
+}
+
+func fuzzConfig() *Config {
+	c := CreateConfig()
+	c.Secret = testSecret
+	return c
+}
+
+func sourceFuzzConfig() *Config {
+	c := fuzzConfig()
+	sourceConfig(c)
+	return c
+}
