@@ -65,7 +65,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // common adds the routes both sites have.
 func (a *App) common(mux *http.ServeMux, other *url.URL) {
-	mux.HandleFunc("GET /_debug/request", serveRequestInfo)
+	mux.HandleFunc("/_debug/request", serveRequestInfo) // any method
 	mux.HandleFunc("GET /_debug/sse", serveEvents)
 	mux.HandleFunc("GET /_debug/ws", serveWebSocketEcho)
 	mux.HandleFunc("GET /_debug/redirect", func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,85 @@
+package harness
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BuildDemoApp builds demo/app into dir and returns the binary's path.
+func BuildDemoApp(dir string) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "demo-app")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = filepath.Join(root, "demo", "app")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build demo/app: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// StartDemoApp runs the demo app binary on a free 127.0.0.1 port with the
+// given public base URLs, waits until it answers, and stops it at cleanup.
+// It returns the app's URL ("http://127.0.0.1:port") for a Traefik service.
+func StartDemoApp(t testing.TB, bin, shopURL, checkoutURL string) string {
+	t.Helper()
+	addr := FreeAddr(t, "127.0.0.1")
+	logPath := filepath.Join(t.TempDir(), "demo-app.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command(bin, "-listen", addr, "-shop-url", shopURL, "-checkout-url", checkoutURL)
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start demo app %s: %v", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(StopTimeout):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+
+	url := "http://" + addr
+	deadline := time.Now().Add(StartTimeout)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, url+"/_debug/request", nil)
+		req.Host = "shop.probe"
+		resp, err := apiClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return url
+			}
+		}
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(logPath)
+			t.Fatalf("demo app exited: %v\n%s", cmd.ProcessState, log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo app not answering on %s after %s: %v", addr, StartTimeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
