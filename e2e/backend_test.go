@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// backendView is what the demo app's /_debug/request reports.
+type backendView struct {
+	Method     string `json:"method"`
+	Host       string `json:"host"`
+	RequestURI string `json:"requestURI"`
+	RawQuery   string `json:"rawQuery"`
+	Cookie     string `json:"cookie"`
+}
+
+// decodeView reads a /_debug/request answer.
+func decodeView(t *testing.T, h hop) backendView {
+	t.Helper()
+	require.Equal(t, http.StatusOK, h.Status, "%s %s: %s", h.Method, h.URL, h.Body)
+	var v backendView
+	require.NoError(t, json.Unmarshal([]byte(h.Body), &v), "body %q", h.Body)
+	return v
+}
+
+// sessionValues returns the values of every _session_id in a Cookie header.
+func sessionValues(cookieHeader string) []string {
+	var out []string
+	for _, part := range strings.Split(cookieHeader, ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "_session_id="); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func TestBackendNeverSeesTheToken(t *testing.T) {
+	e := newEnv(t)
+
+	// tokenFor signs a fresh browser in on the shop and returns it with a
+	// token URL for target.
+	tokenFor := func(t *testing.T, target string) (*browser, string, string) {
+		t.Helper()
+		b := e.newBrowser("").withT(t)
+		session := b.signIn(shopHost, "Ivan")
+		loc := b.handoff(shopHost, target)
+		require.NotEmpty(t, token(loc))
+		return b, session, loc
+	}
+
+	t.Run("GET: clean redirect, then the backend sees the cookie and no token", func(t *testing.T) {
+		t.Parallel()
+		b, session, loc := tokenFor(t, "http://"+checkoutHost+"/_debug/request?x=1&y=2")
+		hops := b.visit(http.MethodGet, loc, nil)
+		require.Len(t, hops, 2)
+		assert.Equal(t, http.StatusSeeOther, hops[0].Status)
+		v := decodeView(t, hops[1])
+		assert.Equal(t, "/_debug/request?x=1&y=2", v.RequestURI)
+		assert.NotContains(t, v.RawQuery, tokenParam)
+		assert.Equal(t, []string{session}, sessionValues(v.Cookie))
+	})
+
+	t.Run("POST: token stripped and cookie injected into the request", func(t *testing.T) {
+		t.Parallel()
+		b, session, loc := tokenFor(t, "http://"+checkoutHost+"/_debug/request?x=1")
+		h := b.send(http.MethodPost, loc, url.Values{"field": {"value"}})
+		v := decodeView(t, h)
+		assert.Equal(t, http.MethodPost, v.Method)
+		assert.Equal(t, "/_debug/request?x=1", v.RequestURI)
+		assert.Equal(t, []string{session}, sessionValues(v.Cookie), "Cookie header %q", v.Cookie)
+		assertSessionCookie(t, h, session)
+	})
+
+	t.Run("a stale cookie of the same name is replaced, not doubled", func(t *testing.T) {
+		t.Parallel()
+		b, session, loc := tokenFor(t, "http://"+checkoutHost+"/_debug/request")
+		b.setCookie(checkoutHost, "stale-session")
+		v := decodeView(t, b.send(http.MethodPost, loc, url.Values{}))
+		assert.Equal(t, []string{session}, sessionValues(v.Cookie), "Cookie header %q", v.Cookie)
+	})
+
+	t.Run("dieOnHandshakeFailure false: a bad token is stripped and the request goes on", func(t *testing.T) {
+		t.Parallel()
+		b, _, loc := tokenFor(t, "http://"+checkoutLax+"/_debug/request?x=1")
+		bad := withToken(t, loc, flip(token(loc)))
+		hops := b.visit(http.MethodGet, bad, nil)
+		last := hops[len(hops)-1]
+		v := decodeView(t, last)
+		assert.NotContains(t, v.RequestURI, tokenParam)
+		assert.Contains(t, v.RequestURI, "x=1")
+		assert.Empty(t, sessionValues(v.Cookie))
+		for _, h := range hops {
+			assert.Empty(t, sessionCookies(h), "no session cookie at %s", h.URL)
+		}
+		assert.Empty(t, b.cookie(checkoutLax))
+	})
+
+	t.Run("dieOnHandshakeFailure false: a replayed token is stripped too", func(t *testing.T) {
+		t.Parallel()
+		b, session, loc := tokenFor(t, "http://"+checkoutLax+"/_debug/request")
+		first := b.visit(http.MethodGet, loc, nil)
+		assert.Equal(t, []string{session}, sessionValues(decodeView(t, first[len(first)-1]).Cookie), "a good token still works")
+
+		other := e.newBrowser("").withT(t)
+		hops := other.visit(http.MethodGet, loc, nil)
+		v := decodeView(t, hops[len(hops)-1])
+		assert.NotContains(t, v.RequestURI, tokenParam)
+		assert.Empty(t, sessionValues(v.Cookie))
+	})
+}
