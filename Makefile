@@ -28,5 +28,10 @@ traefik:
 demo: traefik
 	bash scripts/demo.sh
 
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzOpenToken -fuzztime $(FUZZTIME) .
+	$(GO) test -run XXX -fuzz FuzzLocation -fuzztime $(FUZZTIME) .
+
 vendor:
 	$(GO) mod tidy && $(GO) mod vendor
