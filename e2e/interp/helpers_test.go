@@ -1,3 +1,205 @@
 package interp
 
-const testSecret = "0123456789abcdef0123456789abcdef-interp"
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	testSecret   = "0123456789abcdef0123456789abcdef-interp"
+	otherSecret  = "fedcba9876543210fedcba9876543210-other"
+	shopHost     = "shop.test"
+	checkoutHost = "checkout.test"
+	clientAddr   = "127.0.0.2:40000"
+	otherAddr    = "127.0.0.3:40000"
+	cookieName   = "_session_id"
+	tokenParam   = "_hs_"
+)
+
+// sensitive collects every token and session value the tests use; TestMain
+// fails the run if any of them shows up in the plugin's log.
+var sensitive struct {
+	sync.Mutex
+	values []string
+}
+
+func markSensitive(values ...string) {
+	sensitive.Lock()
+	defer sensitive.Unlock()
+	sensitive.values = append(sensitive.values, values...)
+}
+
+// leaks returns the sensitive values found in the plugin's output.
+func leaks(p *Plugin) []string {
+	sensitive.Lock()
+	defer sensitive.Unlock()
+	logs := p.Stdout.String() + p.Stderr.String()
+	var found []string
+	for _, v := range sensitive.values {
+		if v != "" && strings.Contains(logs, v) {
+			found = append(found, v)
+		}
+	}
+	return found
+}
+
+// seen is what the backend saw of one request.
+type seen struct {
+	rawQuery   string
+	requestURI string
+	cookies    []string
+	rw         http.ResponseWriter
+}
+
+// backend is the compiled service behind the middleware: it records the
+// requests it gets and answers with respond (or 200 "backend").
+type backend struct {
+	mu      sync.Mutex
+	seen    []seen
+	respond func(rw http.ResponseWriter, r *http.Request)
+}
+
+func (b *backend) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	b.mu.Lock()
+	b.seen = append(b.seen, seen{
+		rawQuery:   r.URL.RawQuery,
+		requestURI: r.RequestURI,
+		cookies:    append([]string(nil), r.Header.Values("Cookie")...),
+		rw:         rw,
+	})
+	b.mu.Unlock()
+	if b.respond != nil {
+		b.respond(rw, r)
+		return
+	}
+	_, _ = rw.Write([]byte("backend"))
+}
+
+func (b *backend) calls() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.seen)
+}
+
+func (b *backend) last(t *testing.T) seen {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	require.NotEmpty(t, b.seen, "backend not called")
+	return b.seen[len(b.seen)-1]
+}
+
+// redirectTo answers 302 to location, with the given Set-Cookie lines first.
+func redirectTo(location string, setCookies ...string) func(http.ResponseWriter, *http.Request) {
+	return func(rw http.ResponseWriter, _ *http.Request) {
+		for _, c := range setCookies {
+			rw.Header().Add("Set-Cookie", c)
+		}
+		rw.Header().Set("Location", location)
+		rw.WriteHeader(http.StatusFound)
+	}
+}
+
+// settings is a raw plugin configuration, as a provider hands it to Traefik.
+type settings map[string]any
+
+// with returns a copy of s with the given key/value pairs set.
+func (s settings) with(kv ...any) settings {
+	out := settings{}
+	for k, v := range s {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+// source is a configuration that hands sessions from shop.test to checkout.test.
+var source = settings{"secret": testSecret, "targetDomains": []any{checkoutHost, "*.example.net"}}
+
+// receiver is a configuration that only receives sessions.
+var receiver = settings{"secret": testSecret}
+
+// build makes one interpreted middleware instance in front of next.
+func build(t testing.TB, cfg settings, next http.Handler) http.Handler {
+	t.Helper()
+	h, err := sessionInjector(t).Build(context.Background(), cfg, "si-"+t.Name(), next)
+	require.NoError(t, err)
+	return h
+}
+
+// request builds a request to host for target, from remote, with optional Cookie header.
+func request(method, host, target, remote, cookie string) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	r.Host = host
+	r.RemoteAddr = remote
+	if cookie != "" {
+		r.Header.Set("Cookie", cookie)
+	}
+	return r
+}
+
+// navigation is a browser's top-level GET.
+func navigation(host, target, remote, cookie string) *http.Request {
+	r := request(http.MethodGet, host, target, remote, cookie)
+	r.Header.Set("Sec-Fetch-Mode", "navigate")
+	r.Header.Set("Accept", "text/html")
+	return r
+}
+
+// serve runs r through h and turns a panic of the interpreted code into a test failure.
+func serve(t testing.TB, h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				t.Fatalf("%s %s panicked: %v", r.Method, r.URL, v)
+			}
+		}()
+		h.ServeHTTP(rec, r)
+	}()
+	return rec
+}
+
+// tokenIn returns the token parameter of a URL, or "".
+func tokenIn(t testing.TB, location string) string {
+	t.Helper()
+	u, err := url.Parse(location)
+	require.NoError(t, err)
+	return u.Query().Get(tokenParam)
+}
+
+// issue has an interpreted source instance (cfg) seal a token for
+// checkout.test: a navigation on shop.test from remote with the session
+// cookie is redirected there by the backend.
+func issue(t testing.TB, cfg settings, remote, session string) string {
+	t.Helper()
+	markSensitive(session)
+	b := &backend{respond: redirectTo("http://" + checkoutHost + "/welcome")}
+	rec := serve(t, build(t, cfg, b), navigation(shopHost, "/login", remote, cookieName+"="+session))
+	require.Equal(t, http.StatusFound, rec.Code)
+	token := tokenIn(t, rec.Header().Get("Location"))
+	require.NotEmpty(t, token, "no token in %q", rec.Header().Get("Location"))
+	markSensitive(token)
+	return token
+}
+
+// arrival is the navigation that lands on checkout.test with a token.
+func arrival(token, remote, cookie string) *http.Request {
+	return navigation(checkoutHost, "/welcome?a=1&"+tokenParam+"="+token, remote, cookie)
+}
+
+// sessionCookie is the Set-Cookie line the default configuration writes over HTTP.
+func sessionCookie(session string) string {
+	return fmt.Sprintf("%s=%s; Path=/; HttpOnly; SameSite=Lax", cookieName, session)
+}

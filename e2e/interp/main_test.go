@@ -28,6 +28,12 @@ func TestMain(m *testing.M) {
 	}
 	goPath = dir
 	code := m.Run()
+	if loaded != nil {
+		if found := leaks(loaded); len(found) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: %d token or session values appear in the plugin's log\n", len(found))
+			code = 1
+		}
+	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }

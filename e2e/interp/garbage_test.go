@@ -1,0 +1,101 @@
+package interp
+
+import (
+	"math/rand"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// garbageQueries returns n deterministic random raw queries that mention
+// the token parameter: random bytes, random base64url, mutations of a real
+// token, separators and percent-encodings.
+func garbageQueries(seed int64, n int, real string) []string {
+	rng := rand.New(rand.NewSource(seed))
+	alphabet := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	pieces := []string{"&", "=", ";", "%", "%00", "%zz", "+", " ", "%0d%0a", "\r\n", "#", "?", "_hs_", "%5Fhs%5F", "\x00", "\xff", "é", "%E3%80%82"}
+	randBytes := func(max int) string {
+		b := make([]byte, rng.Intn(max+1))
+		for i := range b {
+			b[i] = byte(rng.Intn(256))
+		}
+		return string(b)
+	}
+	randB64 := func(max int) string {
+		b := make([]byte, rng.Intn(max+1))
+		for i := range b {
+			b[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		return string(b)
+	}
+	mutate := func(s string) string {
+		b := []byte(s)
+		for k := 0; k < 1+rng.Intn(3) && len(b) > 0; k++ {
+			switch i := rng.Intn(len(b)); rng.Intn(4) {
+			case 0:
+				b[i] = alphabet[rng.Intn(len(alphabet))]
+			case 1:
+				b = append(b[:i], b[i+1:]...)
+			case 2:
+				b = append(b[:i], append([]byte{alphabet[rng.Intn(len(alphabet))]}, b[i:]...)...)
+			default:
+				b = b[:i]
+			}
+		}
+		return string(b)
+	}
+	out := make([]string, 0, n)
+	for len(out) < n {
+		var q string
+		switch rng.Intn(6) {
+		case 0:
+			q = tokenParam + "=" + randBytes(64)
+		case 1:
+			q = tokenParam + "=" + randB64(200)
+		case 2:
+			q = tokenParam + "=" + mutate(real)
+		case 3:
+			var sb strings.Builder
+			for k := 0; k < 1+rng.Intn(8); k++ {
+				sb.WriteString(pieces[rng.Intn(len(pieces))])
+			}
+			q = tokenParam + sb.String() + randB64(40)
+		case 4:
+			q = randBytes(20) + "&" + tokenParam + "=" + randB64(120) + "&" + randBytes(20)
+		default:
+			q = tokenParam + "=" + strings.Repeat(randB64(1)+"A", rng.Intn(6000))
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// TestGarbageNeverFails sends random queries mentioning the token parameter
+// to interpreted receivers and senders: never a 5xx, never a panic, never a
+// session cookie.
+func TestGarbageNeverFails(t *testing.T) {
+	real := issue(t, source, clientAddr, "sess-garbage-5e5e")
+	queries := garbageQueries(1, 400, real)
+	for _, die := range []bool{true, false} {
+		for name, cfg := range map[string]settings{"receiver": receiver, "source": source} {
+			b := &backend{}
+			h := build(t, cfg.with("dieOnHandshakeFailure", die), b)
+			for _, q := range queries {
+				r := navigation(checkoutHost, "/", clientAddr, "")
+				r.URL.RawQuery = q
+				r.RequestURI = "/?" + q
+				rec := serve(t, h, r)
+				require.Less(t, rec.Code, 500, "%s die=%v query %q: %s", name, die, q, rec.Body.String())
+				assert.Empty(t, rec.Header().Values("Set-Cookie"), "query %q", q)
+				if die {
+					assert.Contains(t, []int{http.StatusOK, http.StatusForbidden}, rec.Code)
+				} else {
+					assert.Equal(t, http.StatusOK, rec.Code)
+				}
+			}
+		}
+	}
+}
