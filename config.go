@@ -17,22 +17,23 @@ const paramChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 // maxLifetime bounds tokenLifetime: a handoff token is meant to live seconds.
 const maxLifetime = 10 * time.Minute
 
-// parseLifetime reads "5s", "1m30s", or a bare number of seconds ("5", "1.5").
-func parseLifetime(s string) (time.Duration, error) {
+// parseDuration reads the duration key: "5s", "1m30s", or a bare number of
+// seconds ("5", "1.5"), as strings and numbers arrive from every provider.
+func parseDuration(key, s string, least, most time.Duration) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, fmt.Errorf("tokenLifetime: must be set, for example \"5s\"")
+		return 0, fmt.Errorf("%s: must be set, for example \"5s\"", key)
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		seconds, errNum := strconv.ParseFloat(s, 64)
 		if errNum != nil {
-			return 0, fmt.Errorf("tokenLifetime: %q is neither a duration like \"5s\" nor a number of seconds", s)
+			return 0, fmt.Errorf("%s: %q is neither a duration like \"5s\" nor a number of seconds", key, s)
 		}
 		d = time.Duration(seconds * float64(time.Second))
 	}
-	if d < time.Millisecond || d > maxLifetime {
-		return 0, fmt.Errorf("tokenLifetime: %q must be between 1ms and %s", s, maxLifetime)
+	if d < least || d > most {
+		return 0, fmt.Errorf("%s: %q must be between %s and %s", key, s, least, most)
 	}
 	return d, nil
 }

@@ -25,6 +25,7 @@ func TestParseLifetime(t *testing.T) {
 		{in: "250ms", want: 250 * time.Millisecond},
 		{in: "10m", want: 10 * time.Minute},
 		{in: "", err: "tokenLifetime: must be set"},
+		{in: "1µs", err: "tokenLifetime"},
 		{in: "-5s", err: `tokenLifetime: "-5s" must be between`},
 		{in: "-1", err: "tokenLifetime"},
 		{in: "0", err: "tokenLifetime"},
@@ -34,7 +35,7 @@ func TestParseLifetime(t *testing.T) {
 	}
 	for _, test := range tests {
 		t.Run(test.in, func(t *testing.T) {
-			d, err := parseLifetime(test.in)
+			d, err := parseDuration("tokenLifetime", test.in, time.Millisecond, maxLifetime)
 			if test.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), test.err)

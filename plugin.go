@@ -55,6 +55,32 @@ type Config struct {
 	// ReplayCacheSize is how many redeemed tokens the process remembers at
 	// once; past it new redemptions are refused.
 	ReplayCacheSize int
+	// ReplayStore is where single use is recorded: "memory" (per process) or "redis" (shared by replicas).
+	ReplayStore string
+	// Redis configures the Redis replay store.
+	Redis RedisConfig
+}
+
+// RedisConfig configures the Redis replay store.
+type RedisConfig struct {
+	// Address is host:port.
+	Address string
+	// Username is the ACL user, if any.
+	Username string
+	// Password authenticates with AUTH, if set.
+	Password string
+	// DB is selected after connecting.
+	DB int
+	// TLS connects with TLS.
+	TLS bool
+	// KeyPrefix is prepended to every key written.
+	KeyPrefix string
+	// Timeout is the dial, read and write deadline of every call ("250ms").
+	Timeout string
+	// PoolSize is how many idle connections are kept.
+	PoolSize int
+	// OnError is "reject" (a redemption fails while Redis is unreachable) or "allow" (it succeeds without the single-use guarantee).
+	OnError string
 }
 
 // IPStrategy selects the client address like Traefik's ipStrategy: the
@@ -98,6 +124,13 @@ func CreateConfig() *Config {
 		IPv4Prefix:            32,
 		IPv6Prefix:            64,
 		ReplayCacheSize:       defaultReplayCacheSize,
+		ReplayStore:           storeMemory,
+		Redis: RedisConfig{
+			KeyPrefix: "sessioninjector:",
+			Timeout:   "250ms",
+			PoolSize:  8,
+			OnError:   "reject",
+		},
 		Cookie: CookieConfig{
 			Path:     "/",
 			Secure:   "auto",
@@ -128,6 +161,7 @@ type handler struct {
 	codec        *codec
 	replay       *replayCache
 	replayCap    int
+	redis        *redisStore // nil: the in-memory replay cache
 	now          func() time.Time
 	debugf       func(format string, args ...interface{})
 }
@@ -145,7 +179,7 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 }
 
 func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
-	lifetime, err := parseLifetime(c.TokenLifetime)
+	lifetime, err := parseDuration("tokenLifetime", c.TokenLifetime, time.Millisecond, maxLifetime)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +215,16 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	if c.ReplayCacheSize <= 0 {
 		return nil, fmt.Errorf("replayCacheSize: %d must be positive", c.ReplayCacheSize)
 	}
+	var redis *redisStore
+	switch strings.ToLower(strings.TrimSpace(c.ReplayStore)) {
+	case "", storeMemory:
+	case storeRedis:
+		if redis, err = newRedisStore(c.Redis); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("replayStore: %q must be memory or redis", c.ReplayStore)
+	}
 	return &handler{
 		next:         next,
 		name:         name,
@@ -200,6 +244,7 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		codec:        cdc,
 		replay:       sharedReplayCache,
 		replayCap:    c.ReplayCacheSize,
+		redis:        redis,
 		now:          time.Now,
 		debugf:       debugf,
 	}, nil

@@ -98,11 +98,8 @@ func (h *handler) verify(r *http.Request) (*claims, *refusal) {
 		return nil, refuse(reasonInvalid, "session value is not a valid cookie value")
 	}
 	if h.singleUse {
-		switch h.replay.redeem(cl.id, cl.createdMs+lifetime+maxFutureSkewMs, now, h.replayCap) {
-		case alreadyRedeemed:
-			return nil, refuse(reasonReplayed, "token already redeemed")
-		case cacheFull:
-			return nil, refuse(reasonUnavailable, "replay cache full (replayCacheSize)")
+		if why := h.redeem(cl, cl.createdMs+lifetime+maxFutureSkewMs, now); why != nil {
+			return nil, why
 		}
 	}
 	return cl, nil

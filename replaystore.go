@@ -1,0 +1,88 @@
+package sessioninjector
+
+import (
+	"fmt"
+	"log"
+	"strings"
+	"time"
+)
+
+// Replay stores.
+const (
+	storeMemory = "memory"
+	storeRedis  = "redis"
+)
+
+// redisStore records redemptions in Redis, shared by every Traefik replica:
+// one SET <prefix><token id> 1 NX PX <ttl> per redemption.
+type redisStore struct {
+	pool         *redisPool
+	prefix       string
+	allowOnError bool
+}
+
+// newRedisStore validates the redis.* settings and returns the shared pool's store.
+func newRedisStore(c RedisConfig) (*redisStore, error) {
+	address := strings.TrimSpace(c.Address)
+	if address == "" {
+		return nil, fmt.Errorf("redis.address: required with replayStore %q (host:port)", storeRedis)
+	}
+	if !strings.Contains(address, ":") {
+		return nil, fmt.Errorf("redis.address: %q must be host:port", c.Address)
+	}
+	if c.DB < 0 {
+		return nil, fmt.Errorf("redis.db: %d must not be negative", c.DB)
+	}
+	if c.PoolSize <= 0 {
+		return nil, fmt.Errorf("redis.poolSize: %d must be positive", c.PoolSize)
+	}
+	timeout, err := parseDuration("redis.timeout", c.Timeout, time.Millisecond, time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	var allow bool
+	switch strings.ToLower(strings.TrimSpace(c.OnError)) {
+	case "", "reject":
+	case "allow":
+		allow = true
+	default:
+		return nil, fmt.Errorf("redis.onError: %q must be reject or allow", c.OnError)
+	}
+	pool := redisPoolFor(redisOptions{
+		address:  address,
+		username: c.Username,
+		password: c.Password,
+		db:       c.DB,
+		useTLS:   c.TLS,
+		timeout:  timeout,
+		poolSize: c.PoolSize,
+	})
+	return &redisStore{pool: pool, prefix: c.KeyPrefix, allowOnError: allow}, nil
+}
+
+// redeem records the token's id until it expires, in memory or in Redis,
+// and refuses a replay; with Redis unreachable it refuses or, with
+// onError allow, accepts without the single-use guarantee.
+func (h *handler) redeem(cl *claims, expires, now int64) *refusal {
+	if h.redis == nil {
+		switch h.replay.redeem(cl.id, expires, now, h.replayCap) {
+		case alreadyRedeemed:
+			return refuse(reasonReplayed, "token already redeemed")
+		case cacheFull:
+			return refuse(reasonUnavailable, "replay cache full (replayCacheSize)")
+		}
+		return nil
+	}
+	first, err := h.redis.pool.setNX(h.redis.prefix+cl.id, time.Duration(expires-now)*time.Millisecond)
+	if err != nil {
+		if h.redis.allowOnError {
+			log.Printf("sessioninjector %q: replay store unavailable, token accepted without the single-use guarantee (onError allow): %v", h.name, err)
+			return nil
+		}
+		return refuse(reasonUnavailable, "replay store unavailable: "+err.Error())
+	}
+	if !first {
+		return refuse(reasonReplayed, "token already redeemed")
+	}
+	return nil
+}
