@@ -3,6 +3,7 @@ module github.com/session-injector/sessioninjector/e2e
 go 1.24
 
 require (
+	github.com/gorilla/websocket v1.5.3
 	github.com/mitchellh/mapstructure v1.5.1-0.20231216201459-8508981c8b6c
 	github.com/stretchr/testify v1.11.1
 	github.com/traefik/yaegi v0.16.1

@@ -45,7 +45,8 @@ func (tr *Traefik) cleanup() {
 	}
 }
 
-// logTail returns the last n lines of Traefik's log.
+// logTail returns the last n lines of Traefik's log that are not debug
+// noise: every line above DEBUG, and the plugins' own output.
 func (tr *Traefik) logTail(n int) string {
 	f, err := os.Open(tr.LogPath)
 	if err != nil {
@@ -56,7 +57,11 @@ func (tr *Traefik) logTail(n int) string {
 	s := bufio.NewScanner(f)
 	s.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
 	for s.Scan() {
-		lines = append(lines, s.Text())
+		line := s.Text()
+		if strings.Contains(line, " DBG ") && !strings.Contains(line, " plugin=") {
+			continue
+		}
+		lines = append(lines, line)
 		if len(lines) > n {
 			lines = lines[1:]
 		}

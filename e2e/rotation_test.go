@@ -1,0 +1,62 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/session-injector/sessioninjector/e2e/harness"
+)
+
+// rotationConfig is a shop and a checkout sharing secret, with previous
+// secrets still accepted.
+func rotationConfig(appURL, secret string, previous ...string) harness.Dynamic {
+	extra := map[string]any{"tokenLifetime": "1m"}
+	if len(previous) > 0 {
+		extra["previousSecrets"] = previous
+	}
+	return harness.Dynamic{
+		Routers: map[string]harness.Router{
+			"shop":     {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
+			"checkout": {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
+		},
+		Middlewares: map[string]harness.Middleware{
+			"shop":     injector(secret, []string{checkoutHost}, extra),
+			"checkout": injector(secret, nil, extra),
+		},
+		Services: map[string]harness.Service{"app": {URL: appURL}},
+	}
+}
+
+// TestSecretRotationAcrossReloads rotates the secret by rewriting the
+// dynamic configuration, as an operator would: tokens sealed with the old
+// secret keep working while it is listed in previousSecrets, stop working
+// once it is removed, and a token redeemed before a reload stays redeemed.
+func TestSecretRotationAcrossReloads(t *testing.T) {
+	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
+	tr := harness.Start(t, harness.Options{Dynamic: rotationConfig(app, secretMain)})
+	e := &env{t: t, tr: tr}
+	checkout := "http://" + checkoutHost + "/"
+
+	b := e.newBrowser("")
+	session := b.signIn(shopHost, "Judy")
+	redeemed := b.handoff(shopHost, checkout)
+	oldKept := b.handoff(shopHost, checkout)
+	oldDropped := b.handoff(shopHost, checkout)
+	require.Equal(t, http.StatusSeeOther, e.newBrowser("").get(redeemed).Status, "redeem before the rotation")
+
+	tr.Update(rotationConfig(app, secretRotated, secretMain))
+	hops := e.newBrowser("").visit(http.MethodGet, oldKept, nil)
+	assertArrivedSignedIn(t, hops, checkout, "Judy", session)
+	fresh := e.newBrowser("")
+	assertRefused(t, fresh, fresh.get(redeemed), "already used")
+	newToken := b.handoff(shopHost, checkout)
+	assert.Equal(t, http.StatusSeeOther, e.newBrowser("").get(newToken).Status, "a token sealed with the new secret")
+
+	tr.Update(rotationConfig(app, secretRotated))
+	fresh = e.newBrowser("")
+	assertRefused(t, fresh, fresh.get(oldDropped), "invalid")
+	assert.Equal(t, http.StatusSeeOther, e.newBrowser("").get(b.handoff(shopHost, checkout)).Status, "the new secret alone")
+}
