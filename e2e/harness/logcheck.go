@@ -4,7 +4,7 @@ import "strings"
 
 // ScanLog returns the lines of a Traefik log that show a plugin problem:
 // a panic, any mention of the interpreter or of a failed plugin load, or
-// an error-level line about a plugin or middleware. Lines containing one of
+// an error-level line about a plugin, a middleware or a router. Lines containing one of
 // allow are ignored.
 func ScanLog(log string, allow []string) []string {
 	var bad []string
@@ -28,7 +28,7 @@ func problem(line string) bool {
 	if !containsAny(line, []string{" ERR ", " FTL ", " PNC ", "level=error", "level=fatal"}) {
 		return false
 	}
-	return containsAny(lower, []string{"plugin", "middleware", "sessioninjector"})
+	return containsAny(lower, []string{"plugin", "middleware", "sessioninjector", "routername="})
 }
 
 // containsAny reports whether s contains one of subs.

@@ -19,6 +19,7 @@ func TestScanLog(t *testing.T) {
 		{"import failure", `2026-01-01T00:00:00Z ERR > Command error error="plugin: failed to create plugin builder: failed to import plugin code"`, nil, true},
 		{"middleware error", `2026-01-01T00:00:00Z ERR pkg/server/router/router.go:1 > error="plugin: bad secret" middlewareName=si@file`, nil, true},
 		{"allowed middleware error", `2026-01-01T00:00:00Z ERR pkg/server/router/router.go:1 > error="plugin: bad secret" middlewareName=si@file`, []string{"bad secret"}, false},
+		{"router error", `2026-01-01T00:00:00Z ERR pkg/server/router/router.go:261 > error="bad" entryPointName=web routerName=r@file`, nil, true},
 		{"unrelated error", `2026-01-01T00:00:00Z ERR pkg/proxy/httputil/proxy.go:1 > 502 Bad Gateway error="dial tcp: connection refused"`, nil, false},
 		{"panic", `2026-01-01T00:00:00Z ERR pkg/middlewares/recovery/recovery.go:1 > Recovered from panic in HTTP handler`, nil, true},
 		{"go panic", `panic: runtime error: index out of range`, nil, true},
