@@ -22,6 +22,8 @@ const maxHops = 10
 type browser struct {
 	t *testing.T
 	c *http.Client
+	// header is added to every request (e.g. X-Forwarded-For).
+	header http.Header
 }
 
 // hop is one request and its response, body read.
@@ -41,7 +43,18 @@ func (e *env) newBrowser(localIP string) *browser {
 
 // withT returns a copy of b reporting to t (for subtests).
 func (b *browser) withT(t *testing.T) *browser {
-	return &browser{t: t, c: b.c}
+	return &browser{t: t, c: b.c, header: b.header}
+}
+
+// withHeader returns a copy of b, sharing its cookies, that adds a header
+// to every request.
+func (b *browser) withHeader(name, value string) *browser {
+	h := b.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set(name, value)
+	return &browser{t: b.t, c: b.c, header: h}
 }
 
 // send makes one top-level navigation request, like a browser's, without
@@ -60,6 +73,9 @@ func (b *browser) send(method, target string, form url.Values) hop {
 	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 	req.Header.Set("Sec-Fetch-Mode", "navigate")
 	req.Header.Set("Sec-Fetch-Dest", "document")
+	for k, v := range b.header {
+		req.Header[k] = v
+	}
 	resp, err := b.c.Do(req)
 	require.NoError(b.t, err, "%s %s", method, target)
 	defer resp.Body.Close()
