@@ -52,7 +52,7 @@ func TestClientAddressBehindAProxy(t *testing.T) {
 	e := &env{t: t, tr: tr}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr.Update(ipStrategyConfig(app, tt.strategy))
+			tr.Update(t, ipStrategyConfig(app, tt.strategy))
 			issuer := e.newBrowser("127.0.0.2").withT(t).withHeader("X-Forwarded-For", tt.issueXFF)
 			issuer.signIn(shopHost, "Rita")
 			loc := issuer.handoff(shopHost, checkout)

@@ -47,7 +47,7 @@ func TestSecretRotationAcrossReloads(t *testing.T) {
 	oldDropped := b.handoff(shopHost, checkout)
 	require.Equal(t, http.StatusSeeOther, e.newBrowser("").get(redeemed).Status, "redeem before the rotation")
 
-	tr.Update(rotationConfig(app, secretRotated, secretMain))
+	tr.Update(t, rotationConfig(app, secretRotated, secretMain))
 	hops := e.newBrowser("").visit(http.MethodGet, oldKept, nil)
 	assertArrivedSignedIn(t, hops, checkout, "Judy", session)
 	fresh := e.newBrowser("")
@@ -55,7 +55,7 @@ func TestSecretRotationAcrossReloads(t *testing.T) {
 	newToken := b.handoff(shopHost, checkout)
 	assert.Equal(t, http.StatusSeeOther, e.newBrowser("").get(newToken).Status, "a token sealed with the new secret")
 
-	tr.Update(rotationConfig(app, secretRotated))
+	tr.Update(t, rotationConfig(app, secretRotated))
 	fresh = e.newBrowser("")
 	assertRefused(t, fresh, fresh.get(oldDropped), "invalid")
 	assert.Equal(t, http.StatusSeeOther, e.newBrowser("").get(b.handoff(shopHost, checkout)).Status, "the new secret alone")

@@ -11,7 +11,7 @@ import (
 )
 
 // noopConfig routes Host(`app.test`) through the noop plugin to backend.
-func noopConfig(backend, body string) Dynamic {
+func noopConfig(backend string) Dynamic {
 	return Dynamic{
 		Routers: map[string]Router{
 			"app": {Rule: "Host(`app.test`)", Middlewares: []string{"noop"}, Service: "app"},
@@ -29,7 +29,7 @@ func TestNoopPluginServesAndReloads(t *testing.T) {
 	}))
 	defer backend.Close()
 
-	tr := Start(t, Options{Plugins: []Plugin{noop}, Dynamic: noopConfig(backend.URL, "")})
+	tr := Start(t, Options{Plugins: []Plugin{noop}, Dynamic: noopConfig(backend.URL)})
 	client := tr.Client("")
 
 	get := func(url string) (int, string) {
@@ -41,16 +41,16 @@ func TestNoopPluginServesAndReloads(t *testing.T) {
 		require.NoError(t, err)
 		return resp.StatusCode, string(b)
 	}
-	code, body := get(tr.URL("app.test", "/x"))
+	code, body := get("http://app.test/x")
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "backend saw app.test/x", body)
 
-	d := noopConfig(backend.URL, "")
+	d := noopConfig(backend.URL)
 	d.Routers["app"] = Router{Rule: "Host(`other.test`)", Middlewares: []string{"noop"}, Service: "app"}
-	tr.Update(d)
-	code, _ = get(tr.URL("app.test", "/x"))
+	tr.Update(t, d)
+	code, _ = get("http://app.test/x")
 	assert.Equal(t, http.StatusNotFound, code)
-	code, body = get(tr.URL("other.test", "/y"))
+	code, body = get("http://other.test/y")
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "backend saw other.test/y", body)
 }
@@ -63,11 +63,11 @@ func TestStartNRunsIndependentInstances(t *testing.T) {
 	}))
 	defer backend.Close()
 
-	trs := StartN(t, 2, Options{Plugins: []Plugin{noop}, Dynamic: noopConfig(backend.URL, "")})
+	trs := StartN(t, 2, Options{Plugins: []Plugin{noop}, Dynamic: noopConfig(backend.URL)})
 	require.Len(t, trs, 2)
 	assert.NotEqual(t, trs[0].WebAddr, trs[1].WebAddr)
 	for _, tr := range trs {
-		resp, err := tr.Client("127.0.0.2").Get(tr.URL("app.test", "/"))
+		resp, err := tr.Client("127.0.0.2").Get("http://app.test/")
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusOK, resp.StatusCode)

@@ -3,6 +3,7 @@ package harness
 import (
 	"bufio"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -28,7 +29,8 @@ func (tr *Traefik) Stop() {
 	}
 }
 
-// cleanup stops Traefik and checks its log.
+// cleanup stops Traefik and checks its log; when the test failed, the log
+// is kept under e2e/out/ (see SaveDir).
 func (tr *Traefik) cleanup() {
 	tr.Stop()
 	data, err := os.ReadFile(tr.LogPath)
@@ -37,12 +39,40 @@ func (tr *Traefik) cleanup() {
 		return
 	}
 	if bad := ScanLog(string(data), tr.opts.AllowLog); len(bad) > 0 {
-		tr.t.Errorf("traefik log (%s) shows %d problem line(s):\n%s", tr.LogPath, len(bad), strings.Join(bad, "\n"))
-		return
+		tr.t.Errorf("traefik log shows %d problem line(s):\n%s", len(bad), strings.Join(bad, "\n"))
 	}
 	if tr.t.Failed() {
 		tr.t.Logf("traefik log tail:\n%s", tr.logTail(40))
+		tr.t.Logf("traefik log saved: %s", saveLog(tr.t.Name(), filepath.Base(tr.Dir), data))
 	}
+}
+
+// SaveDir is where logs of failed tests are kept: e2e/out/ in the
+// repository (ignored by git).
+func SaveDir() (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "e2e", "out"), nil
+}
+
+// saveLog writes a failed test's log to SaveDir and returns its path, or
+// why it could not.
+func saveLog(testName, instance string, data []byte) string {
+	dir, err := SaveDir()
+	if err != nil {
+		return err.Error()
+	}
+	name := strings.NewReplacer("/", "_", " ", "_", ":", "_").Replace(testName) + "-" + instance + ".traefik.log"
+	path := filepath.Join(dir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err.Error()
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return err.Error()
+	}
+	return path
 }
 
 // logTail returns the last n lines of Traefik's log that are not debug

@@ -126,22 +126,16 @@ func StartN(t testing.TB, n int, opts Options) []*Traefik {
 }
 
 // Update replaces the dynamic configuration and waits until Traefik serves
-// it.
-func (tr *Traefik) Update(d Dynamic) {
-	tr.t.Helper()
+// it; failures are reported to t (the test or subtest calling it).
+func (tr *Traefik) Update(t testing.TB, d Dynamic) {
+	t.Helper()
 	tr.opts.Dynamic = d
 	if err := tr.writeDynamic(d); err != nil {
-		tr.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if err := tr.waitConfig(d); err != nil {
-		tr.t.Fatalf("traefik did not apply the new configuration: %v\n%s", err, tr.logTail(60))
+		t.Fatalf("traefik did not apply the new configuration: %v\n%s", err, tr.logTail(60))
 	}
-}
-
-// URL returns "http://<host><path>"; send it with a client from Client so
-// that it reaches this instance.
-func (tr *Traefik) URL(host, path string) string {
-	return "http://" + host + path
 }
 
 // staticConfig renders traefik.yml (as JSON, which YAML parsers read).
