@@ -53,11 +53,12 @@ func TestStreaming(t *testing.T) {
 	e := newEnv(t)
 	b := e.newBrowser("")
 	session := b.signIn(shopHost, "Kim")
-	for _, h := range []string{checkoutHost, checkoutPlain, shopPlain} {
+	for _, h := range []string{checkoutHost, checkoutShrt, checkoutPlain} {
 		b.setCookie(h, session)
 	}
-	// Hosts with the middleware (redirect watching on) and their baseline.
-	hosts := []string{shopHost, checkoutHost, checkoutPlain}
+	// Hosts with the middleware watching redirects, with a receive-only
+	// middleware (no targetDomains: nothing to watch), and the baseline.
+	hosts := []string{shopHost, checkoutHost, checkoutShrt, checkoutPlain}
 
 	clients := []struct {
 		name   string
