@@ -73,3 +73,30 @@ func TestStartNRunsIndependentInstances(t *testing.T) {
 		assert.Equal(t, http.StatusOK, resp.StatusCode)
 	}
 }
+
+func TestSeveralPluginsInOneChain(t *testing.T) {
+	noop, err := Noop()
+	require.NoError(t, err)
+	si, err := SessionInjector()
+	require.NoError(t, err)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.URL.RequestURI())
+	}))
+	defer backend.Close()
+
+	d := noopConfig(backend.URL)
+	d.Routers["app"] = Router{Rule: "Host(`app.test`)", Middlewares: []string{"noop", "si"}, Service: "app"}
+	d.Middlewares["si"] = PluginMiddleware("sessioninjector", map[string]any{
+		"secret":                "harness-test-secret-0123456789abcdef01234",
+		"dieOnHandshakeFailure": false,
+	})
+	tr := Start(t, Options{Plugins: []Plugin{noop, si}, Dynamic: d})
+
+	resp, err := tr.Client("").Get("http://app.test/x?a=1&_hs_=not-a-token")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "/x?a=1", string(body), "both plugins ran: the token was stripped")
+}
