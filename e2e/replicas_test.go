@@ -1,0 +1,46 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/session-injector/sessioninjector/e2e/harness"
+)
+
+// TestSingleUseAcrossReplicasWithRedis runs two Traefik replicas sharing a
+// redis-server replay store: a token redeemed on one replica is refused on
+// the other, and with Redis gone a redemption fails closed.
+func TestSingleUseAcrossReplicasWithRedis(t *testing.T) {
+	redis := harness.StartRedis(t)
+	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
+	store := map[string]any{"replayStore": "redis", "redis": map[string]any{"address": redis.Addr}}
+	d := harness.Dynamic{
+		Routers: map[string]harness.Router{
+			"shop":     {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
+			"checkout": {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
+		},
+		Middlewares: map[string]harness.Middleware{
+			"shop":     injector(secretMain, []string{checkoutHost}, store),
+			"checkout": injector(secretMain, nil, store),
+		},
+		Services: map[string]harness.Service{"app": {URL: app}},
+	}
+	replicas := harness.StartN(t, 2, harness.Options{Dynamic: d})
+	onA := &browser{t: t, c: harness.Hosts{"": replicas[0]}.Client("")}
+	onB := &browser{t: t, c: harness.Hosts{"": replicas[1]}.Client("")}
+
+	onA.signIn(shopHost, "Tess")
+	loc := onA.handoff(shopHost, "http://"+checkoutHost+"/")
+	require.NotEmpty(t, token(loc))
+	assert.Equal(t, http.StatusSeeOther, onB.get(loc).Status, "redeemed on replica B")
+	again := &browser{t: t, c: harness.Hosts{"": replicas[0]}.Client("")}
+	assertRefused(t, again, again.get(loc), "already used")
+
+	unused := onA.handoff(shopHost, "http://"+checkoutHost+"/")
+	redis.Stop()
+	late := &browser{t: t, c: harness.Hosts{"": replicas[1]}.Client("")}
+	assertRefused(t, late, late.get(unused), "unavailable")
+}
