@@ -70,11 +70,12 @@ func newTestHandler(t *testing.T, next http.Handler, edit func(*Config)) (*handl
 
 func sourceConfig(c *Config) { c.TargetDomains = []string{checkout, "*.example.net"} }
 
-// request builds a request to host and target with a client address and optional session cookie.
+// request builds a browser-like request to host and target with a client address and optional session cookie.
 func request(method, host, target, remote, session string) *http.Request {
 	r := httptest.NewRequest(method, target, nil)
 	r.Host = host
 	r.RemoteAddr = remote
+	r.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
 	if session != "" {
 		r.Header.Set("Cookie", "_session_id="+session)
 	}

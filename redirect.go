@@ -64,17 +64,23 @@ func isRedirect(code int) bool {
 }
 
 // mayCarryToken reports whether a request can be a top-level navigation whose
-// redirect may carry a token: not a fetch/XHR or subresource, not a
-// WebSocket upgrade, an event stream or gRPC (wrapping those would cost
-// them http.Flusher under the interpreter).
+// redirect may carry a token: Sec-Fetch-Mode says navigate or, from clients
+// that do not send it, the request accepts HTML. Fetches, subresources,
+// WebSocket upgrades, event streams and gRPC are never wrapped (under the
+// interpreter a wrapper costs them http.Flusher, so they would be buffered).
 func mayCarryToken(h http.Header) bool {
-	if m := h["Sec-Fetch-Mode"]; len(m) != 0 && m[0] != "navigate" {
+	accept := h["Accept"]
+	if m := h["Sec-Fetch-Mode"]; len(m) != 0 {
+		if m[0] != "navigate" {
+			return false
+		}
+	} else if len(accept) == 0 || !strings.Contains(accept[0], "text/html") {
 		return false
 	}
 	if len(h["Upgrade"]) != 0 {
 		return false
 	}
-	if a := h["Accept"]; len(a) != 0 && strings.Contains(a[0], "text/event-stream") {
+	if len(accept) != 0 && strings.Contains(accept[0], "text/event-stream") {
 		return false
 	}
 	if ct := h["Content-Type"]; len(ct) != 0 && strings.HasPrefix(ct[0], "application/grpc") {

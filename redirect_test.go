@@ -192,7 +192,9 @@ func TestWhatIsNotWrapped(t *testing.T) {
 		header http.Header
 		wrap   bool
 	}{
-		{desc: "no Sec-Fetch-Mode", wrap: true},
+		{desc: "no Sec-Fetch-Mode, accepts HTML", wrap: true},
+		{desc: "no Sec-Fetch-Mode, any type", header: http.Header{"Accept": {"*/*"}}},
+		{desc: "no Sec-Fetch-Mode, no Accept", header: http.Header{"Accept": nil}},
 		{desc: "navigate", header: http.Header{"Sec-Fetch-Mode": {"navigate"}}, wrap: true},
 		{desc: "no-cors subresource", header: http.Header{"Sec-Fetch-Mode": {"no-cors"}}},
 		{desc: "cors fetch", header: http.Header{"Sec-Fetch-Mode": {"cors"}}},
@@ -200,7 +202,7 @@ func TestWhatIsNotWrapped(t *testing.T) {
 		{desc: "websocket", header: http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}},
 		{desc: "event stream", header: http.Header{"Accept": {"text/event-stream"}}},
 		{desc: "grpc", header: http.Header{"Content-Type": {"application/grpc+proto"}}},
-		{desc: "html", header: http.Header{"Accept": {"text/html"}}, wrap: true},
+		{desc: "navigate to an event stream", header: http.Header{"Sec-Fetch-Mode": {"navigate"}, "Accept": {"text/event-stream"}}},
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
@@ -208,6 +210,10 @@ func TestWhatIsNotWrapped(t *testing.T) {
 			h, _ := newTestHandler(t, backend, sourceConfig)
 			r := request(http.MethodGet, shopHost, "/", "192.0.2.1:1", "s1")
 			for k, v := range test.header {
+				if v == nil {
+					delete(r.Header, k)
+					continue
+				}
 				r.Header[k] = v
 			}
 			rec := httptest.NewRecorder()
