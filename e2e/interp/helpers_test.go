@@ -171,6 +171,20 @@ func serve(t testing.TB, h http.Handler, r *http.Request) *httptest.ResponseReco
 	return rec
 }
 
+// serveFromGoroutine serves r on a goroutine other than the test's and
+// returns the status; a panic fails the test without FailNow.
+func serveFromGoroutine(t testing.TB, h http.Handler, r *http.Request) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.Errorf("%s %s panicked: %v", r.Method, r.URL, v)
+			code = 0
+		}
+	}()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec.Code
+}
+
 // tokenIn returns the token parameter of a URL, or "".
 func tokenIn(t testing.TB, location string) string {
 	t.Helper()
