@@ -99,6 +99,7 @@ func TestUnwrappedRequestsKeepTheWriter(t *testing.T) {
 		{"fetch cors", source, map[string]string{"Sec-Fetch-Mode": "cors"}},
 		{"fetch no-cors", source, map[string]string{"Sec-Fetch-Mode": "no-cors"}},
 		{"grpc", source, map[string]string{"Content-Type": "application/grpc+proto"}},
+		{"API client without browser headers", source, map[string]string{"Sec-Fetch-Mode": "", "Accept": "*/*"}},
 		{"navigation on a receive-only instance", receiver, nil},
 		{"navigation with propagateRedirects off", source.with("propagateRedirects", "false"), nil},
 	}
@@ -106,6 +107,10 @@ func TestUnwrappedRequestsKeepTheWriter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := navigation(shopHost, "/stream", clientAddr, cookieName+"=sess-stream-1111")
 			for k, v := range tt.header {
+				if v == "" {
+					r.Header.Del(k)
+					continue
+				}
 				r.Header.Set(k, v)
 			}
 			c := probe(t, tt.cfg, r)
