@@ -59,7 +59,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, why := dst.verify(req); why != nil {
+		if _, why := dst.verify(req, []string{token}, nil); why != nil {
 			b.Fatal(why.detail)
 		}
 	}

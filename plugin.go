@@ -251,11 +251,11 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 }
 
 // ServeHTTP passes every request through, except one that carries a token
-// (verified and redeemed), one to the handoff endpoint, and the redirects of
+// (verified and redeemed; the query is parsed only when it holds the
+// parameter's name or a percent-encoding that could spell it), one to the handoff endpoint, and the redirects of
 // navigations (watched for a cross-domain Location).
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	if r.URL.RawQuery != "" && strings.Contains(r.URL.RawQuery, h.tokenParam) {
-		h.receive(rw, r)
+	if q := r.URL.RawQuery; q != "" && (strings.Contains(q, h.tokenParam) || strings.Contains(q, "%")) && h.receive(rw, r) {
 		return
 	}
 	if h.handoff && r.URL.Path == h.handoffPath {

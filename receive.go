@@ -30,20 +30,26 @@ func refuse(category, detail string) *refusal {
 	return &refusal{category: category, detail: detail}
 }
 
-// receive handles a request whose query mentions the token parameter.
-func (h *handler) receive(rw http.ResponseWriter, r *http.Request) {
-	cl, why := h.verify(r)
+// receive handles a request whose query may carry a token, and reports
+// false when it holds no token parameter after all.
+func (h *handler) receive(rw http.ResponseWriter, r *http.Request) bool {
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	tokens := query[h.tokenParam]
+	if len(tokens) == 0 && (err == nil || !strings.Contains(r.URL.RawQuery, h.tokenParam)) {
+		return false // no token; a malformed query that mentions one is refused below
+	}
+	cl, why := h.verify(r, tokens, err)
 	if why != nil {
 		h.logf("handoff refused (%s): %s", why.category, why.detail)
 		if h.dieOnFailure {
 			rw.Header()["Cache-Control"] = []string{"no-store"}
 			rw.Header()["Referrer-Policy"] = []string{"no-referrer"}
 			plainError(rw, http.StatusForbidden, "session handoff refused: "+why.category+"\n")
-			return
+			return true
 		}
 		h.stripToken(r)
 		h.next.ServeHTTP(rw, r)
-		return
+		return true
 	}
 
 	h.stripToken(r)
@@ -55,18 +61,17 @@ func (h *handler) receive(rw http.ResponseWriter, r *http.Request) {
 	if h.cleanURL && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		header["Location"] = []string{cleanLocation(r)}
 		rw.WriteHeader(http.StatusSeeOther)
-		return
+		return true
 	}
 	h.next.ServeHTTP(rw, r)
+	return true
 }
 
-// verify checks the request's token and, last of all, redeems it.
-func (h *handler) verify(r *http.Request) (*claims, *refusal) {
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
+// verify checks the request's token parameters and, last of all, redeems the token.
+func (h *handler) verify(r *http.Request, tokens []string, queryErr error) (*claims, *refusal) {
+	if queryErr != nil {
 		return nil, refuse(reasonInvalid, "malformed query")
 	}
-	tokens := query[h.tokenParam]
 	if len(tokens) != 1 {
 		return nil, refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", len(tokens)))
 	}

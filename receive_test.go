@@ -290,3 +290,26 @@ func TestReceiveInvalidSessionInToken(t *testing.T) {
 		assert.Empty(t, rec.Header()["Set-Cookie"])
 	}
 }
+
+func TestReceiveIgnoresQueriesWithoutTheParameter(t *testing.T) {
+	for _, q := range []string{"q=my_hs_notes", "x_hs_=1", "next=%2Fcart%3F_hs_%3Dabc", "q=caf%C3%A9"} {
+		backend := &recorder{}
+		dst, _ := newTestHandler(t, backend, nil)
+		rec := serve(dst, request(http.MethodGet, checkout, "/search?"+q, client, ""))
+		assert.Equal(t, http.StatusOK, rec.Code, q)
+		assert.Equal(t, q, backend.req.URL.RawQuery)
+	}
+}
+
+func TestReceiveEncodedParameterName(t *testing.T) {
+	src, _ := newTestHandler(t, nil, sourceConfig)
+	for _, name := range []string{"%5Fhs%5F", "%5fhs_", "_h%73_"} {
+		backend := &recorder{}
+		dst, _ := newTestHandler(t, backend, receiverConfig)
+		token := issueToken(t, src, client, "s1")
+		rec := serve(dst, request(http.MethodGet, checkout, "/w?a=1&"+name+"="+token, client, ""))
+		assert.Equal(t, http.StatusOK, rec.Code, name)
+		assert.Equal(t, "a=1", backend.req.URL.RawQuery, "redeemed and stripped under %s", name)
+		assert.Len(t, rec.Header()["Set-Cookie"], 1)
+	}
+}
