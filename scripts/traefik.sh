@@ -11,10 +11,11 @@ if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
 fi
 mkdir -p "$cache"
 echo "building Traefik ${version} from source (first time only, several minutes)..." >&2
-dir=$(GOFLAGS=-mod=mod go mod download -json "github.com/traefik/traefik/v3@${version}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-[ -n "$dir" ] || { echo "could not download traefik ${version}" >&2; exit 1; }
 src=$(mktemp -d)
 trap 'chmod -R u+w "$src" 2>/dev/null; rm -rf "$src"' EXIT
+# Download outside any module, so no go.mod is touched.
+dir=$(cd "$src" && GOFLAGS=-mod=mod go mod download -json "github.com/traefik/traefik/v3@${version}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -n "$dir" ] || { echo "could not download traefik ${version}" >&2; exit 1; }
 cp -R "$dir/." "$src/"
 chmod -R u+w "$src"
 (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$bin.tmp" ./cmd/traefik) >&2
