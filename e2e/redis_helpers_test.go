@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/session-injector/sessioninjector/e2e/harness"
+)
+
+// Outcomes of a redemption, as classifyRedemption names them.
+const (
+	outcomeArrived = "arrived"   // 303 to the clean URL with the session cookie
+	refusedPrefix  = "refused: " // followed by the refusal reason
+)
+
+// refusalBody is the start of the plugin's 403 answer; the reason follows.
+const refusalBody = "session handoff refused: "
+
+// redisStore returns the settings that make a middleware use the Redis at
+// addr as its replay store, with extra redis.* settings merged in.
+func redisStore(addr string, extra map[string]any) map[string]any {
+	r := map[string]any{"address": addr}
+	for k, v := range extra {
+		r[k] = v
+	}
+	return map[string]any{"replayStore": "redis", "redis": r}
+}
+
+// merged returns the union of maps, later ones winning.
+func merged(maps ...map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// navigateGET makes one GET navigation like browser.send, without a
+// testing.T, so that goroutines can use it; redirects are not followed.
+func navigateGET(c *http.Client, target string) (hop, error) {
+	req, err := http.NewRequest(http.MethodGet, target, nil)
+	if err != nil {
+		return hop{}, fmt.Errorf("GET %s: %w", target, err)
+	}
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	req.Header.Set("Sec-Fetch-Mode", "navigate")
+	req.Header.Set("Sec-Fetch-Dest", "document")
+	resp, err := c.Do(req)
+	if err != nil {
+		return hop{}, fmt.Errorf("GET %s: %w", target, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return hop{}, fmt.Errorf("GET %s: read body: %w", target, err)
+	}
+	return hop{Method: http.MethodGet, URL: target, Status: resp.StatusCode, Header: resp.Header, Body: string(data)}, nil
+}
+
+// mintToken asks the shop at host, through c (signed in), for a hand-off
+// to target, and returns the token URL it redirects to.
+func mintToken(c *http.Client, host, target string) (string, error) {
+	h, err := navigateGET(c, "http://"+host+"/_session/handoff?"+url.Values{"to": {target}}.Encode())
+	if err != nil {
+		return "", err
+	}
+	loc := h.Header.Get("Location")
+	if h.Status != http.StatusSeeOther || token(loc) == "" {
+		return "", fmt.Errorf("hand-off on %s to %s: %d, Location %q: %.200s", host, target, h.Status, loc, h.Body)
+	}
+	return loc, nil
+}
+
+// classifyRedemption names what a GET of a token URL got: outcomeArrived,
+// refusedPrefix + reason for a well-formed 403 refusal, or a description
+// of anything else (which no test expects).
+func classifyRedemption(h hop) string {
+	switch h.Status {
+	case http.StatusSeeOther:
+		if len(sessionCookies(h)) == 1 && token(h.Header.Get("Location")) == "" {
+			return outcomeArrived
+		}
+	case http.StatusForbidden:
+		if reason, ok := strings.CutPrefix(h.Body, refusalBody); ok && len(sessionCookies(h)) == 0 &&
+			strings.Contains(h.Header.Get("Cache-Control"), "no-store") {
+			return refusedPrefix + strings.TrimSuffix(reason, "\n")
+		}
+	}
+	return fmt.Sprintf("unexpected %d (Location %q, %d session cookies): %.100s",
+		h.Status, h.Header.Get("Location"), len(sessionCookies(h)), h.Body)
+}
+
+// signedInClients returns one client per instance, sharing one cookie jar
+// signed in on shopHost as name (the demo app behind every instance holds
+// the session), each connecting from the default loopback address.
+func signedInClients(t *testing.T, trs []*harness.Traefik, name string) []*http.Client {
+	t.Helper()
+	clients := make([]*http.Client, len(trs))
+	for i, tr := range trs {
+		clients[i] = tr.Client("")
+		clients[i].Jar = clients[0].Jar
+	}
+	(&browser{t: t, c: clients[0]}).signIn(shopHost, name)
+	return clients
+}
+
+// logLine returns the first line of Traefik's log holding every one of
+// parts, or "".
+func logLine(tr *harness.Traefik, parts ...string) string {
+	for _, line := range strings.Split(tr.Log(), "\n") {
+		found := true
+		for _, p := range parts {
+			if !strings.Contains(line, p) {
+				found = false
+				break
+			}
+		}
+		if found {
+			return line
+		}
+	}
+	return ""
+}
+
+// requireLogLine waits up to a second for a line of Traefik's log holding
+// every one of parts (plugin output reaches the log asynchronously).
+func requireLogLine(t *testing.T, tr *harness.Traefik, parts ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for {
+		if line := logLine(tr, parts...); line != "" {
+			return line
+		}
+		if time.Now().After(deadline) {
+			require.Failf(t, "no such log line", "no line of Traefik's log holds all of %q", parts)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
