@@ -143,11 +143,36 @@ func (r *Redis) end(sig syscall.Signal) {
 	default:
 	}
 	_ = cmd.Process.Signal(sig)
+	_ = cmd.Process.Signal(syscall.SIGCONT) // a frozen server handles SIGTERM only once thawed
 	select {
 	case <-exited:
 	case <-time.After(StopTimeout):
 		_ = cmd.Process.Kill()
 		<-exited
+	}
+}
+
+// Freeze suspends redis-server (SIGSTOP): connections stay open and
+// commands get no answer, as with a hung server, until Thaw.
+func (r *Redis) Freeze(t testing.TB) {
+	t.Helper()
+	r.signal(t, syscall.SIGSTOP)
+}
+
+// Thaw resumes a frozen redis-server (SIGCONT).
+func (r *Redis) Thaw(t testing.TB) {
+	t.Helper()
+	r.signal(t, syscall.SIGCONT)
+}
+
+// signal sends sig to the running redis-server; failures end t.
+func (r *Redis) signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	r.mu.Lock()
+	cmd := r.cmd
+	r.mu.Unlock()
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("redis-server on %s: %s: %v", r.Addr, sig, err)
 	}
 }
 
