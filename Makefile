@@ -30,6 +30,17 @@ traefik:
 demo: traefik
 	bash scripts/demo.sh
 
+# Reports, never fails on a machine's speed (only on wrong answers): the
+# compiled benchmarks, the plugin in the interpreter, and a load run through
+# the pinned Traefik, all under e2e/out/bench/. About 5 minutes; see
+# e2e/bench for BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONCURRENCY.
+bench: traefik
+	mkdir -p e2e/out/bench
+	$(GO) test -run XXX -bench . -benchmem . > e2e/out/bench/compiled.txt; s=$$?; cat e2e/out/bench/compiled.txt; exit $$s
+	cd e2e && BENCH=1 $(GO) test -count=1 -run TestBenchReport -v ./interp/
+	cd e2e && BENCH=1 TRAEFIK_BIN=$$(bash ../scripts/traefik.sh) $(GO) test -count=1 -timeout 30m -run TestThroughTraefik -v ./bench/
+	@echo "reports: e2e/out/bench/compiled.txt, interp.md/.json, traefik.md/.json"
+
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzOpenToken -fuzztime $(FUZZTIME) .
