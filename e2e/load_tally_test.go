@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// maxViolationMessages bounds how many violations a tally keeps verbatim.
+const maxViolationMessages = 20
+
+// tally counts what a load test sent and saw, from any number of
+// goroutines: every status per kind of request, transport errors,
+// redemptions expected and observed, and violations of the test's
+// expectations.
+type tally struct {
+	mu         sync.Mutex
+	statuses   map[string]map[int]int // kind -> status -> count
+	errors     map[string]int         // kind -> transport errors
+	redeemed   map[string]int         // kind -> successful redemptions observed
+	refusals   map[string]int         // reason -> plugin refusals observed
+	expected   int                    // successful redemptions expected
+	violations int
+	messages   []string
+}
+
+// newTally returns an empty tally.
+func newTally() *tally {
+	return &tally{
+		statuses: map[string]map[int]int{},
+		errors:   map[string]int{},
+		redeemed: map[string]int{},
+		refusals: map[string]int{},
+	}
+}
+
+// sent records one request of kind: its status, or a transport error.
+// It reports whether an answer arrived.
+func (tl *tally) sent(kind string, rep reply, err error) bool {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if err != nil {
+		tl.errors[kind]++
+		tl.violateLocked(fmt.Sprintf("%s: %v", kind, err))
+		return false
+	}
+	m := tl.statuses[kind]
+	if m == nil {
+		m = map[int]int{}
+		tl.statuses[kind] = m
+	}
+	m[rep.status]++
+	if reason := rep.refusal(); reason != "" {
+		tl.refusals[reason]++
+	}
+	return true
+}
+
+// expect records that one more successful redemption is due.
+func (tl *tally) expect() {
+	tl.mu.Lock()
+	tl.expected++
+	tl.mu.Unlock()
+}
+
+// redemption records a successful redemption observed in a request of kind.
+func (tl *tally) redemption(kind string) {
+	tl.mu.Lock()
+	tl.redeemed[kind]++
+	tl.mu.Unlock()
+}
+
+// check records err, when not nil, as a violation in a request of kind.
+func (tl *tally) check(kind string, err error) {
+	if err == nil {
+		return
+	}
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.violateLocked(kind + ": " + err.Error())
+}
+
+func (tl *tally) violateLocked(msg string) {
+	tl.violations++
+	if len(tl.messages) < maxViolationMessages {
+		tl.messages = append(tl.messages, msg)
+	}
+}
+
+// requests returns how many requests of kind were answered.
+func (tl *tally) requests(kind string) int {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	n := 0
+	for _, c := range tl.statuses[kind] {
+		n += c
+	}
+	return n
+}
+
+// status returns how many requests of kind were answered with code.
+func (tl *tally) status(kind string, code int) int {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return tl.statuses[kind][code]
+}
+
+// refused returns the plugin refusals observed, by reason.
+func (tl *tally) refused() map[string]int {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	out := make(map[string]int, len(tl.refusals))
+	for k, v := range tl.refusals {
+		out[k] = v
+	}
+	return out
+}
+
+// totals returns every answered request, the 5xx among them, transport
+// errors, and the redemptions observed.
+func (tl *tally) totals() (requests, serverErrors, transportErrors, redeemed int) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	for _, m := range tl.statuses {
+		for code, c := range m {
+			requests += c
+			if code >= 500 {
+				serverErrors += c
+			}
+		}
+	}
+	for _, c := range tl.errors {
+		transportErrors += c
+	}
+	for _, c := range tl.redeemed {
+		redeemed += c
+	}
+	return requests, serverErrors, transportErrors, redeemed
+}
+
+// log writes the counts per kind and status to t.
+func (tl *tally) log(t *testing.T) {
+	t.Helper()
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	kinds := make([]string, 0, len(tl.statuses))
+	for k := range tl.statuses {
+		kinds = append(kinds, k)
+	}
+	for k := range tl.errors {
+		if tl.statuses[k] == nil {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	var b strings.Builder
+	for _, k := range kinds {
+		codes := make([]int, 0, len(tl.statuses[k]))
+		total := 0
+		for code, c := range tl.statuses[k] {
+			codes = append(codes, code)
+			total += c
+		}
+		sort.Ints(codes)
+		fmt.Fprintf(&b, "  %-22s %7d:", k, total)
+		for _, code := range codes {
+			fmt.Fprintf(&b, " %d×%d", tl.statuses[k][code], code)
+		}
+		if n := tl.errors[k]; n > 0 {
+			fmt.Fprintf(&b, " transport errors×%d", n)
+		}
+		if n := tl.redeemed[k]; n > 0 {
+			fmt.Fprintf(&b, " (redeemed %d)", n)
+		}
+		b.WriteString("\n")
+	}
+	t.Logf("requests per kind:\n%s", b.String())
+}
+
+// assertClean asserts no transport error, no 5xx and no violation, and
+// exactly the expected number of redemptions.
+func (tl *tally) assertClean(t *testing.T) {
+	t.Helper()
+	requests, serverErrors, transportErrors, redeemed := tl.totals()
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	assert.Positive(t, requests, "no request was answered")
+	assert.Zero(t, serverErrors, "5xx answers")
+	assert.Zero(t, transportErrors, "transport errors")
+	assert.Equal(t, tl.expected, redeemed, "successful redemptions: one per valid token, none for any other")
+	assert.Zero(t, tl.violations, "violations; the first ones:\n%s", strings.Join(tl.messages, "\n"))
+}
