@@ -14,9 +14,11 @@ type Machine struct {
 	CPU       string `json:"cpu"`
 	OSArch    string `json:"osArch"`
 	GoVersion string `json:"goVersion"`
-	// LoadAverage is /proc/loadavg's 1, 5 and 15 minute figures when the
-	// run started: other work on the machine skews every figure.
-	LoadAverage string `json:"loadAverage"`
+	// LoadAverage and LoadAverageEnd are /proc/loadavg's 1, 5 and 15
+	// minute figures when the run started and ended: other work on the
+	// machine skews every figure.
+	LoadAverage    string `json:"loadAverage"`
+	LoadAverageEnd string `json:"loadAverageEnd,omitempty"`
 	// Traefik is the Traefik build, for runs through Traefik.
 	Traefik string `json:"traefik,omitempty"`
 	// Started is when the run started (UTC).
@@ -35,13 +37,20 @@ func ThisMachine() Machine {
 	}
 }
 
+// Finish records the load average at the end of the run.
+func (m *Machine) Finish() { m.LoadAverageEnd = loadAverage() }
+
 // Header is the machine in one markdown line.
 func (m Machine) Header() string {
 	s := "Machine: " + itoa(m.Cores) + " cores (" + m.CPU + "), " + m.OSArch + ", " + m.GoVersion
 	if m.Traefik != "" {
 		s += ", Traefik " + m.Traefik
 	}
-	return s + "; load average " + m.LoadAverage + " at the start, " + m.Started.Format(time.RFC3339) + "."
+	s += "; load average " + m.LoadAverage + " at the start"
+	if m.LoadAverageEnd != "" {
+		s += ", " + m.LoadAverageEnd + " at the end"
+	}
+	return s + " (1, 5, 15 min); started " + m.Started.Format(time.RFC3339) + "."
 }
 
 // cpuModel is the first "model name" of /proc/cpuinfo, or "unknown CPU".

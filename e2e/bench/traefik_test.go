@@ -58,6 +58,7 @@ func TestThroughTraefik(t *testing.T) {
 		}
 	}
 
+	machine.Finish()
 	rep := traefikReport{Machine: machine, Settings: settings, Routes: results, WallSeconds: time.Since(start).Seconds()}
 	for _, r := range ratios {
 		rep.Ratios = append(rep.Ratios, r.compute(byName))
@@ -117,7 +118,7 @@ func (run *runner) mint(r route, d time.Duration) *tokenPool {
 			rate = math.Max(rate, x)
 		}
 	}
-	n := int(rate*d.Seconds()*1.3) + 4*run.settings.Concurrency
+	n := int(rate*d.Seconds()*1.6) + 4*run.settings.Concurrency
 	pool, took, err := mint(run.gen, run.webAddr, r.host, n)
 	require.NoError(run.t, err)
 	run.t.Logf("minted   %-8s %6d tokens in %s", r.name, n, took.Round(time.Millisecond))

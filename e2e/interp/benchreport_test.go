@@ -97,6 +97,7 @@ func TestBenchReport(t *testing.T) {
 			t.Logf("round %d/%d %-28s %9.0f ns/op, %7.1f µs over the empty plugin (%0.f ns/op)", round, settings.Rounds, p.name, v, (v-e)/1000, e)
 		}
 	}
+	rep.Machine.Finish()
 	for i, p := range benchPaths {
 		ip := interpPath{
 			Name: p.name, NsPerOp: bench.Median(ns[i]), EmptyNsPerOp: bench.Median(emptyNs),
