@@ -1,0 +1,270 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mitchellh/mapstructure"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	sessioninjector "github.com/session-injector/sessioninjector"
+	"github.com/session-injector/sessioninjector/e2e/harness"
+	"github.com/session-injector/sessioninjector/e2e/interp"
+)
+
+// k8sCompiledConfig fills the compiled plugin's default configuration from
+// settings as Traefik does: mapstructure, weakly typed, "," splits slices.
+func k8sCompiledConfig(t testing.TB, settings map[string]any) *sessioninjector.Config {
+	t.Helper()
+	cfg := sessioninjector.CreateConfig()
+	decoder, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		DecodeHook:       mapstructure.StringToSliceHookFunc(","),
+		WeaklyTypedInput: true,
+		Result:           cfg,
+	})
+	require.NoError(t, err)
+	require.NoError(t, decoder.Decode(settings))
+	return cfg
+}
+
+// k8sMiddlewareSettings is one demo Middleware as Traefik hands it to the
+// plugin: its plugin name and its settings, Secret references resolved
+// from the Secret manifests.
+type k8sMiddlewareSettings struct {
+	Doc      k8sDoc
+	Plugin   string
+	Settings map[string]any
+}
+
+// k8sResolveMiddlewares decodes every demo Middleware as Traefik's CRD
+// provider does.
+func k8sResolveMiddlewares(t testing.TB, m *k8sManifests) []k8sMiddlewareSettings {
+	t.Helper()
+	require.NotEmpty(t, m.Middlewares, "demo/k8s has no Middleware")
+	var out []k8sMiddlewareSettings
+	for _, doc := range m.Middlewares {
+		name, settings, err := interp.FromMiddlewareResource(doc.JSON, m.SecretData())
+		require.NoError(t, err, doc.String())
+		out = append(out, k8sMiddlewareSettings{Doc: doc, Plugin: name, Settings: settings})
+	}
+	return out
+}
+
+// k8sRedisPassword returns the password the Redis Deployment requires: the
+// Secret value behind its REDIS_PASSWORD, passed to --requirepass.
+func k8sRedisPassword(t testing.TB, m *k8sManifests) string {
+	t.Helper()
+	for _, d := range m.Deployments {
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if !strings.HasPrefix(c.Image, "redis:") {
+				continue
+			}
+			args := strings.Join(c.Args, " ")
+			require.Contains(t, args, "--requirepass $(REDIS_PASSWORD)", "Redis requires the password from its environment")
+			for _, e := range c.Env {
+				if e.Name == "REDIS_PASSWORD" && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+					ref := e.ValueFrom.SecretKeyRef
+					value, ok := m.SecretData()[ref.Name][ref.Key]
+					require.True(t, ok, "Secret %s has no key %s", ref.Name, ref.Key)
+					return string(value)
+				}
+			}
+		}
+	}
+	t.Fatal("no redis Deployment with REDIS_PASSWORD from a Secret")
+	return ""
+}
+
+// k8sServiceFor resolves a host:port as a Pod resolves it in namespace
+// (name, name.ns, name.ns.svc, name.ns.svc.cluster.local) to a Service of
+// the manifests and checks the port is one of its ports.
+func k8sServiceFor(t testing.TB, m *k8sManifests, namespace, address string) string {
+	t.Helper()
+	host, port, err := net.SplitHostPort(address)
+	require.NoError(t, err, address)
+	labels := strings.Split(strings.TrimSuffix(strings.TrimSuffix(host, ".cluster.local"), "."), ".")
+	ns := namespace
+	switch {
+	case len(labels) == 1:
+	case len(labels) == 2 || (len(labels) == 3 && labels[2] == "svc"):
+		ns = labels[1]
+	default:
+		t.Fatalf("%s: not a Service name", address)
+	}
+	svc := m.Service(ns, labels[0])
+	require.NotNil(t, svc, "%s: no Service %s/%s in the manifests", address, ns, labels[0])
+	number, err := strconv.Atoi(port)
+	require.NoError(t, err, address)
+	require.True(t, k8sHasServicePort(svc, intstr.FromInt32(int32(number))), "%s: Service %s has no port %d", address, svc.Name, number)
+	var deployment string
+	for _, d := range m.Deployments {
+		if d.Namespace == svc.Namespace && k8sSelects(svc.Spec.Selector, d.Spec.Template.Labels) {
+			deployment = d.Name
+		}
+	}
+	return deployment
+}
+
+// TestK8sMiddlewaresBuildThePlugin decodes each demo Middleware as
+// Traefik's CRD provider does (Secret references resolved from the Secret
+// manifest), builds the compiled plugin and the interpreted one (yaegi, as
+// Traefik runs it) from it, and checks the settings against the other
+// manifests: the Redis Service and the password Redis requires, one secret
+// shared by every Middleware, and target domains that are the other
+// IngressRoutes' hosts.
+func TestK8sMiddlewaresBuildThePlugin(t *testing.T) {
+	m := k8sLoadManifests(t)
+	tr := k8sFindTraefik(t, m)
+	pluginName, ok := tr.PluginName(k8sModulePath(t))
+	require.True(t, ok, "Traefik loads the plugin")
+	redisPassword := k8sRedisPassword(t, m)
+
+	// The host each Middleware serves, from the IngressRoutes using it.
+	servedBy := map[string][]string{}
+	var allHosts []string
+	for _, r := range k8sRoutes(t, m) {
+		hosts := k8sRouteHosts(t, r)
+		allHosts = append(allHosts, hosts...)
+		for i, route := range r.Spec.Routes {
+			for _, mw := range route.Middlewares {
+				key := k8sOr(mw.Namespace, r.Metadata.Namespace) + "/" + mw.Name
+				servedBy[key] = append(servedBy[key], hosts[i])
+			}
+		}
+	}
+
+	root, err := harness.RepoRoot()
+	require.NoError(t, err)
+	goPath := t.TempDir()
+	require.NoError(t, interp.Install(root, goPath, harness.PluginModule))
+	interpreted, err := interp.Load(goPath, harness.PluginModule)
+	require.NoError(t, err)
+
+	next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	secrets := map[string]bool{}
+	for _, mw := range k8sResolveMiddlewares(t, m) {
+		t.Run(mw.Doc.Name, func(t *testing.T) {
+			require.Equal(t, pluginName, mw.Plugin)
+			cfg := k8sCompiledConfig(t, mw.Settings)
+			_, err := sessioninjector.New(context.Background(), next, cfg, mw.Doc.Name)
+			require.NoError(t, err, "compiled New")
+
+			assert.Equal(t, "redis", cfg.ReplayStore, "two replicas need the shared replay store")
+			assert.True(t, cfg.SingleUse)
+			assert.Equal(t, "redis", k8sServiceFor(t, m, mw.Doc.Namespace, cfg.Redis.Address), "redis.address reaches the Redis Deployment")
+			assert.Equal(t, redisPassword, cfg.Redis.Password, "redis.password is the one Redis requires")
+			assert.NotContains(t, cfg.Secret, "urn:k8s:secret:", "the secret is resolved")
+			assert.GreaterOrEqual(t, len(cfg.Secret), 32)
+			secrets[cfg.Secret] = true
+
+			own := servedBy[mw.Doc.Namespace+"/"+mw.Doc.Name]
+			require.NotEmpty(t, own, "an IngressRoute uses %s", mw.Doc.Name)
+			var others []string
+			for _, h := range allHosts {
+				if !slices.Contains(own, h) {
+					others = append(others, h)
+				}
+			}
+			assert.ElementsMatch(t, others, cfg.TargetDomains, "hands sessions to the other domains")
+
+			icfg, err := interpreted.CreateConfig(mw.Settings)
+			require.NoError(t, err)
+			_, err = interpreted.NewHandler(context.Background(), next, icfg, mw.Doc.Name)
+			require.NoError(t, err, "interpreted New")
+			v := icfg.Elem()
+			assert.Equal(t, cfg.Redis.Address, v.FieldByName("Redis").FieldByName("Address").String())
+			assert.Equal(t, cfg.Redis.Password, v.FieldByName("Redis").FieldByName("Password").String())
+			assert.Equal(t, cfg.Secret, v.FieldByName("Secret").String())
+			assert.Equal(t, cfg.TargetDomains, v.FieldByName("TargetDomains").Interface())
+			assert.Equal(t, reflect.ValueOf(*cfg).NumField(), v.NumField(), "same Config type")
+		})
+	}
+	assert.Len(t, secrets, 1, "every Middleware has the same secret")
+}
+
+// TestK8sHandshakeBetweenTheMiddlewares runs the demo's journey through
+// the two Middlewares exactly as configured, with a redis-server requiring
+// the password of the Redis manifest in place of the Redis Service: the
+// shop's redirect to the checkout gets a token, the checkout redeems it
+// once (recorded in Redis) and refuses the replay.
+func TestK8sHandshakeBetweenTheMiddlewares(t *testing.T) {
+	m := k8sLoadManifests(t)
+	redis := harness.StartRedisWith(t, harness.RedisOptions{Password: k8sRedisPassword(t, m)})
+
+	app := m.Deployment("demo-app")
+	require.NotNil(t, app)
+	env := map[string]string{}
+	for _, e := range app.Spec.Template.Spec.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	shopURL, checkoutURL := env["DEMO_SHOP_URL"], env["DEMO_CHECKOUT_URL"]
+
+	handlers := map[string]http.Handler{}
+	for _, mw := range k8sResolveMiddlewares(t, m) {
+		settings := k8sCopySettings(t, mw.Settings)
+		settings["redis"].(map[string]any)["address"] = redis.Addr
+		cfg := k8sCompiledConfig(t, settings)
+		backend := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/pay" {
+				http.Redirect(rw, r, checkoutURL+"/?from=pay", http.StatusFound)
+				return
+			}
+			_, _ = rw.Write([]byte("page"))
+		})
+		h, err := sessioninjector.New(context.Background(), backend, cfg, mw.Doc.Name)
+		require.NoError(t, err)
+		handlers[mw.Doc.Name] = h
+	}
+	shop, checkout := handlers["shop-session"], handlers["checkout-session"]
+	require.NotNil(t, shop, "Middleware shop-session")
+	require.NotNil(t, checkout, "Middleware checkout-session")
+
+	const client = "192.0.2.10:40000"
+	pay := httptest.NewRequest(http.MethodGet, shopURL+"/pay", nil)
+	pay.RemoteAddr = client
+	pay.Header.Set("Sec-Fetch-Mode", "navigate")
+	pay.AddCookie(&http.Cookie{Name: "_session_id", Value: "s-k8s-demo"})
+	rec := httptest.NewRecorder()
+	shop.ServeHTTP(rec, pay)
+	require.Equal(t, http.StatusFound, rec.Code)
+	location, err := url.Parse(rec.Header().Get("Location"))
+	require.NoError(t, err)
+	require.NotEmpty(t, location.Query().Get("_hs_"), "the redirect to the checkout carries a token: %s", location)
+
+	redeem := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, location.String(), nil)
+		req.RemoteAddr = client
+		rec := httptest.NewRecorder()
+		checkout.ServeHTTP(rec, req)
+		return rec
+	}
+	first := redeem()
+	require.Equal(t, http.StatusSeeOther, first.Code, first.Body.String())
+	assert.Contains(t, first.Header().Get("Set-Cookie"), "_session_id=s-k8s-demo")
+	assert.Len(t, redis.Keys(t, 0, "sessioninjector:*"), 1, "the redemption is recorded in Redis")
+
+	replay := redeem()
+	assert.Equal(t, http.StatusForbidden, replay.Code)
+	assert.Contains(t, replay.Body.String(), "already used")
+}
+
+// k8sCopySettings deep-copies plugin settings through JSON.
+func k8sCopySettings(t testing.TB, settings map[string]any) map[string]any {
+	t.Helper()
+	data, err := json.Marshal(settings)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(data, &out))
+	return out
+}
