@@ -65,7 +65,7 @@ func startComposeProfile(t *testing.T, p *composeProject, prof composeProfile, a
 	for _, name := range prof.Traefiks {
 		tr := harness.Start(t, harness.Options{Dynamic: d})
 		for _, spec := range p.service(t, name).Ports {
-			port, err := parsePort(spec)
+			port, err := parsePublishedPort(spec)
 			require.NoError(t, err)
 			published[port.Host] = tr
 		}
@@ -120,7 +120,7 @@ func TestComposeHAProfileJourney(t *testing.T) {
 	p := mustLoadCompose(t)
 	prof := composeProfiles[1]
 	redisService := p.service(t, "redis")
-	i := indexOf(redisService.Command, "--requirepass")
+	i := argIndex(redisService.Command, "--requirepass")
 	require.True(t, i >= 0 && i+1 < len(redisService.Command), "redis-server without --requirepass: %q", redisService.Command)
 	password := redisService.Command[i+1]
 

@@ -279,9 +279,9 @@ func stringMap(m map[string]any, key string) (map[string]string, error) {
 	return out, nil
 }
 
-// flags returns the "--name=value" items of a command, names lower-cased
+// commandFlags returns the "--name=value" items of a command, names lower-cased
 // (Traefik's flags are case-insensitive); a flag without "=" is "true".
-func flags(command []string) (map[string]string, error) {
+func commandFlags(command []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, arg := range command {
 		if !strings.HasPrefix(arg, "--") {
@@ -305,8 +305,8 @@ type publishedPort struct {
 	IP, Host, Container string
 }
 
-// parsePort reads the short syntax of a published port.
-func parsePort(s string) (publishedPort, error) {
+// parsePublishedPort reads the short syntax of a published port.
+func parsePublishedPort(s string) (publishedPort, error) {
 	parts := strings.Split(s, ":")
 	var p publishedPort
 	switch len(parts) {
@@ -326,20 +326,20 @@ func parsePort(s string) (publishedPort, error) {
 	return p, nil
 }
 
-// mount is one "source:target[:mode]" item of volumes.
-type mount struct {
+// volumeMount is one "source:target[:mode]" item of volumes.
+type volumeMount struct {
 	Source, Target, Mode string
 }
 
-// parseMount reads the short syntax of a volume.
-func parseMount(s string) (mount, error) {
+// parseVolume reads the short syntax of a volume.
+func parseVolume(s string) (volumeMount, error) {
 	parts := strings.Split(s, ":")
 	switch len(parts) {
 	case 2:
-		return mount{Source: parts[0], Target: parts[1], Mode: "rw"}, nil
+		return volumeMount{Source: parts[0], Target: parts[1], Mode: "rw"}, nil
 	case 3:
-		return mount{Source: parts[0], Target: parts[1], Mode: parts[2]}, nil
+		return volumeMount{Source: parts[0], Target: parts[1], Mode: parts[2]}, nil
 	default:
-		return mount{}, fmt.Errorf("volume %q: want source:target[:mode]", s)
+		return volumeMount{}, fmt.Errorf("volume %q: want source:target[:mode]", s)
 	}
 }

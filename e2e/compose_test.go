@@ -47,8 +47,8 @@ var constraintExpr = regexp.MustCompile("^Label\\(\\s*`([^`]+)`\\s*,\\s*`([^`]*)
 // hostRuleExpr reads a rule of a single Host matcher.
 var hostRuleExpr = regexp.MustCompile("^Host\\(`([^`]+)`\\)$")
 
-// without returns a copy of env without the variable name.
-func without(env map[string]string, name string) map[string]string {
+// envWithout returns a copy of env without the variable name.
+func envWithout(env map[string]string, name string) map[string]string {
 	out := map[string]string{}
 	for k, v := range env {
 		if k != name {
@@ -58,9 +58,9 @@ func without(env map[string]string, name string) map[string]string {
 	return out
 }
 
-// with returns a copy of env with name set to value.
-func with(env map[string]string, name, value string) map[string]string {
-	out := without(env, name)
+// envWith returns a copy of env with name set to value.
+func envWith(env map[string]string, name, value string) map[string]string {
+	out := envWithout(env, name)
 	out[name] = value
 	return out
 }
@@ -119,6 +119,9 @@ func localPlugin(t *testing.T, f map[string]string) (name, module string) {
 	return name, module
 }
 
+// TestComposeSecretIsRequired checks that every use of the secret variable
+// is ${VAR:?message}, so `docker compose up` stops with a message saying
+// what to set when it is unset or empty.
 func TestComposeSecretIsRequired(t *testing.T) {
 	refs := rawReferences(t)
 	var secretRefs []varRef
@@ -136,8 +139,8 @@ func TestComposeSecretIsRequired(t *testing.T) {
 	}
 
 	for name, env := range map[string]map[string]string{
-		"unset": without(composeEnv, secretVar),
-		"empty": with(composeEnv, secretVar, ""),
+		"unset": envWithout(composeEnv, secretVar),
+		"empty": envWith(composeEnv, secretVar, ""),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadCompose(env)
@@ -171,19 +174,21 @@ func TestComposeRequiredVariablesAreNeededByDefault(t *testing.T) {
 	}
 }
 
+// TestComposeRedisPassword checks that Redis and both middlewares of the ha
+// profile share one password, from the environment or the demo default.
 func TestComposeRedisPassword(t *testing.T) {
 	for name, c := range map[string]struct {
 		env  map[string]string
 		want string
 	}{
 		"from the environment": {composeEnv, composeEnv[redisPasswordVar]},
-		"demo default":         {without(composeEnv, redisPasswordVar), ""},
+		"demo default":         {envWithout(composeEnv, redisPasswordVar), ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p, err := loadCompose(c.env)
 			require.NoError(t, err, "the default profile must start without %s", redisPasswordVar)
 			redis := p.service(t, "redis")
-			i := indexOf(redis.Command, "--requirepass")
+			i := argIndex(redis.Command, "--requirepass")
 			require.GreaterOrEqual(t, i, 0, "redis-server without --requirepass: %q", redis.Command)
 			require.Less(t, i+1, len(redis.Command))
 			password := redis.Command[i+1]
@@ -201,6 +206,8 @@ func TestComposeRedisPassword(t *testing.T) {
 	}
 }
 
+// TestComposeProfiles checks that the ha services carry `profiles: [ha]`,
+// the default ones none, and that no service depends on another profile's.
 func TestComposeProfiles(t *testing.T) {
 	p := mustLoadCompose(t)
 	var all []string
@@ -225,6 +232,12 @@ func TestComposeProfiles(t *testing.T) {
 	assert.ElementsMatch(t, all, p.names(func(composeService) bool { return true }), "every service belongs to a profile tested here")
 }
 
+// TestComposeTraefikServices checks each Traefik service: the official
+// image, the repository mounted read-only where Traefik looks for the local
+// plugin named on the command line with go.mod's module path, the Docker
+// provider (read-only socket, exposedByDefault off, a constraint that
+// selects this profile's app container and no other), and the web entry
+// point published on loopback.
 func TestComposeTraefikServices(t *testing.T) {
 	p := mustLoadCompose(t)
 	module := goModulePath(t, p.Dir)
@@ -235,7 +248,7 @@ func TestComposeTraefikServices(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				s := p.service(t, name)
 				assert.Equal(t, "traefik:v3.6", s.Image)
-				f, err := flags(s.Command)
+				f, err := commandFlags(s.Command)
 				require.NoError(t, err)
 
 				plugin, mod := localPlugin(t, f)
@@ -247,7 +260,7 @@ func TestComposeTraefikServices(t *testing.T) {
 				pluginDir := path.Join(s.WorkingDir, "plugins-local", "src", mod)
 				var pluginMounts, socketMounts int
 				for _, v := range s.Volumes {
-					m, err := parseMount(v)
+					m, err := parseVolume(v)
 					require.NoError(t, err)
 					switch m.Target {
 					case pluginDir:
@@ -271,7 +284,7 @@ func TestComposeTraefikServices(t *testing.T) {
 				require.NoError(t, err, "entry point web")
 				require.NotEmpty(t, s.Ports)
 				for _, spec := range s.Ports {
-					port, err := parsePort(spec)
+					port, err := parsePublishedPort(spec)
 					require.NoError(t, err)
 					assert.Equal(t, webPort, port.Container, "port %q publishes the web entry point", spec)
 					assert.Equal(t, "127.0.0.1", port.IP, "port %q is published on loopback only", spec)
@@ -295,6 +308,9 @@ func TestComposeTraefikServices(t *testing.T) {
 	assert.NotEqual(t, ha1.Ports, ha2.Ports)
 }
 
+// TestComposeAppServices checks each app service: built from demo/app,
+// listening on the port its labels give Traefik, its public URLs served by
+// its routers and published by its profile's Traefik services.
 func TestComposeAppServices(t *testing.T) {
 	p := mustLoadCompose(t)
 	for _, prof := range composeProfiles {
@@ -318,7 +334,7 @@ func TestComposeAppServices(t *testing.T) {
 			published := map[string]bool{}
 			for _, name := range prof.Traefiks {
 				for _, spec := range p.service(t, name).Ports {
-					port, err := parsePort(spec)
+					port, err := parsePublishedPort(spec)
 					require.NoError(t, err)
 					published[port.Host] = true
 				}
@@ -339,8 +355,8 @@ func TestComposeAppServices(t *testing.T) {
 	}
 }
 
-// indexOf returns the index of s in list, or -1.
-func indexOf(list []string, s string) int {
+// argIndex returns the index of s in list, or -1.
+func argIndex(list []string, s string) int {
 	for i, e := range list {
 		if e == s {
 			return i
