@@ -63,8 +63,8 @@ func k8sRoutes(t testing.TB, m *k8sManifests) []k8sIngressRoute {
 	return routes
 }
 
-// Hosts returns the host of each route's single Host rule, failing on a
-// route matching anything else.
+// k8sRouteHosts returns the host of each route's single Host rule,
+// failing on a route matching anything else.
 func k8sRouteHosts(t testing.TB, r k8sIngressRoute) []string {
 	t.Helper()
 	var hosts []string
@@ -146,8 +146,7 @@ var k8sSemver = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
 
 // TestK8sTraefikDeployment checks that Traefik runs two replicas of the
 // pinned minor version, with the CRD provider and this repository's plugin
-// module, under a ServiceAccount bound to the permissions Traefik's CRD
-// provider needs.
+// module under the name the Middlewares use.
 func TestK8sTraefikDeployment(t *testing.T) {
 	m := k8sLoadManifests(t)
 	tr := k8sFindTraefik(t, m)
@@ -174,6 +173,14 @@ func TestK8sTraefikDeployment(t *testing.T) {
 		assert.Contains(t, spec.Spec.Plugin, name, "%s configures the plugin under the name Traefik loads it with", mw)
 	}
 
+}
+
+// TestK8sTraefikRBAC checks that Traefik runs under a ServiceAccount bound
+// to exactly the permissions the pinned Traefik's reference RBAC grants its
+// Kubernetes CRD provider.
+func TestK8sTraefikRBAC(t *testing.T) {
+	m := k8sLoadManifests(t)
+	tr := k8sFindTraefik(t, m)
 	account := tr.Deployment.Spec.Template.Spec.ServiceAccountName
 	require.NotEmpty(t, account, "Traefik needs a ServiceAccount")
 	found := false

@@ -69,15 +69,3 @@ func TestK8sManifestsAreValid(t *testing.T) {
 		})
 	}
 }
-
-// TestK8sKindsAreKnown checks that every document is of a kind this test
-// validates, so that a new kind cannot slip through unchecked.
-func TestK8sKindsAreKnown(t *testing.T) {
-	schemas := k8sTraefikSchemas(t)
-	for _, doc := range k8sLoadDocs(t) {
-		key := k8sSchemaKey(doc.APIVersion, doc.Kind)
-		_, core := k8sCoreKinds[key]
-		_, custom := schemas[key]
-		assert.True(t, core || custom, "%s: %s is neither a known built-in kind nor served by Traefik's CRDs", doc, key)
-	}
-}

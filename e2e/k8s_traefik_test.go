@@ -27,8 +27,7 @@ const k8sTraefikDocs = "docs/content/reference/dynamic-configuration"
 var k8sVersionPin = regexp.MustCompile(`\$\{TRAEFIK_VERSION:-(v\d+\.\d+\.\d+)\}`)
 
 // k8sPinnedTraefikVersion returns the Traefik version scripts/traefik.sh
-// builds: $TRAEFIK_VERSION when set, as the script honours it, else the
-// script's default.
+// pins (its default; the demo's CRD link and image follow the pin).
 func k8sPinnedTraefikVersion(t testing.TB) string {
 	t.Helper()
 	root, err := harness.RepoRoot()
@@ -43,9 +42,6 @@ func k8sPinnedTraefikVersion(t testing.TB) string {
 	m := k8sVersionPin.FindSubmatch(content)
 	if m == nil {
 		t.Fatalf("%s: no ${TRAEFIK_VERSION:-vX.Y.Z} default version", script)
-	}
-	if v := os.Getenv("TRAEFIK_VERSION"); v != "" {
-		return v
 	}
 	return string(m[1])
 }
