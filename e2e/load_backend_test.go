@@ -60,7 +60,7 @@ func startLoadBackend(t *testing.T, appURL string) *loadBackend {
 func (b *loadBackend) leak(what string) {
 	if b.leaks.Add(1) == 1 {
 		b.mu.Lock()
-		b.firstLeak = shorten(what, 200)
+		b.firstLeak = clip(what, 200)
 		b.mu.Unlock()
 	}
 }

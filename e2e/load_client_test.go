@@ -58,8 +58,8 @@ func (c *loadClient) close() {
 	c.c.CloseIdleConnections()
 }
 
-// request is one request of a load test.
-type request struct {
+// loadRequest is one request of a load test.
+type loadRequest struct {
 	method string // GET when empty
 	url    string
 	// fetch sends the headers of a subresource or fetch() request instead
@@ -71,15 +71,15 @@ type request struct {
 	form url.Values
 }
 
-// reply is an answer with its body read (the first 64 KiB).
-type reply struct {
+// loadReply is an answer with its body read (the first 64 KiB).
+type loadReply struct {
 	status int
 	header http.Header
 	body   string
 }
 
 // do sends one request and reads its answer.
-func (c *loadClient) do(r request) (reply, error) {
+func (c *loadClient) do(r loadRequest) (loadReply, error) {
 	method := r.method
 	if method == "" {
 		method = http.MethodGet
@@ -90,7 +90,7 @@ func (c *loadClient) do(r request) (reply, error) {
 	}
 	req, err := http.NewRequest(method, r.url, body)
 	if err != nil {
-		return reply{}, err
+		return loadReply{}, err
 	}
 	if r.form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -109,7 +109,7 @@ func (c *loadClient) do(r request) (reply, error) {
 	}
 	resp, err := c.c.Do(req)
 	if err != nil {
-		return reply{}, err
+		return loadReply{}, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -117,14 +117,14 @@ func (c *loadClient) do(r request) (reply, error) {
 		_, err = io.Copy(io.Discard, resp.Body)
 	}
 	if err != nil {
-		return reply{}, fmt.Errorf("read the answer to %s %.80s: %w", method, r.url, err)
+		return loadReply{}, fmt.Errorf("read the answer to %s %.80s: %w", method, r.url, err)
 	}
-	return reply{status: resp.StatusCode, header: resp.Header, body: string(data)}, nil
+	return loadReply{status: resp.StatusCode, header: resp.Header, body: string(data)}, nil
 }
 
 // sessionSet returns the value of the _session_id cookie an answer sets,
 // or "".
-func (r reply) sessionSet() string {
+func (r loadReply) sessionSet() string {
 	for _, c := range (&http.Response{Header: r.header}).Cookies() {
 		if c.Name == "_session_id" {
 			return c.Value
@@ -135,7 +135,7 @@ func (r reply) sessionSet() string {
 
 // refusal returns the reason of a plugin refusal (403 "session handoff
 // refused: <reason>"), or "" when r is not one.
-func (r reply) refusal() string {
+func (r loadReply) refusal() string {
 	reason, ok := strings.CutPrefix(r.body, "session handoff refused: ")
 	if r.status != http.StatusForbidden || !ok {
 		return ""
@@ -144,12 +144,12 @@ func (r reply) refusal() string {
 }
 
 // String describes r briefly for a failure message.
-func (r reply) String() string {
-	return fmt.Sprintf("%d %q Location %.120q", r.status, shorten(r.body, 120), r.header.Get("Location"))
+func (r loadReply) String() string {
+	return fmt.Sprintf("%d %q Location %.120q", r.status, clip(r.body, 120), r.header.Get("Location"))
 }
 
-// shorten cuts s to at most n bytes for a message.
-func shorten(s string, n int) string {
+// clip cuts s to at most n bytes for a message.
+func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
@@ -159,7 +159,7 @@ func shorten(s string, n int) string {
 // signInOn signs a new user in on the shop at host and returns the
 // session cookie's value.
 func (c *loadClient) signInOn(host, name string) (string, error) {
-	rep, err := c.do(request{method: http.MethodPost, url: "http://" + host + "/login", form: url.Values{"name": {name}}})
+	rep, err := c.do(loadRequest{method: http.MethodPost, url: "http://" + host + "/login", form: url.Values{"name": {name}}})
 	if err != nil {
 		return "", err
 	}
@@ -176,7 +176,7 @@ func handoffURL(host, target string) string {
 
 // checkMinted checks the answer of a hand-off endpoint: a 303 to target
 // with a token added. It returns the Location.
-func checkMinted(rep reply, target string) (string, error) {
+func checkMinted(rep loadReply, target string) (string, error) {
 	loc := rep.header.Get("Location")
 	if rep.status != http.StatusSeeOther || token(loc) == "" {
 		return "", fmt.Errorf("hand-off to %s: want a 303 with a token, got %v", target, rep)
@@ -189,7 +189,7 @@ func checkMinted(rep reply, target string) (string, error) {
 
 // checkRedeemed checks a redemption by GET: a 303 to clean with the
 // session cookie set.
-func checkRedeemed(rep reply, session, clean string) error {
+func checkRedeemed(rep loadReply, session, clean string) error {
 	if rep.status != http.StatusSeeOther || rep.sessionSet() != session || rep.header.Get("Location") != clean {
 		return fmt.Errorf("redemption: want a 303 to %s setting the session, got %v (session set: %t)",
 			clean, rep, rep.sessionSet() == session)
@@ -198,7 +198,7 @@ func checkRedeemed(rep reply, session, clean string) error {
 }
 
 // checkRefused checks a refusal for reason that sets no cookie.
-func checkRefused(rep reply, reason string) error {
+func checkRefused(rep loadReply, reason string) error {
 	if rep.refusal() != reason || rep.sessionSet() != "" {
 		return fmt.Errorf("want a 403 %q setting no cookie, got %v", reason, rep)
 	}

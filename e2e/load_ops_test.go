@@ -50,7 +50,7 @@ func opValidPost(w *loadWorker) {
 		return
 	}
 	w.tl.expect()
-	rep, ok := w.send("redeem-post", request{method: http.MethodPost, url: loc, form: url.Values{"field": {"v"}}})
+	rep, ok := w.send("redeem-post", loadRequest{method: http.MethodPost, url: loc, form: url.Values{"field": {"v"}}})
 	if !ok {
 		return
 	}
@@ -149,7 +149,7 @@ func opRedirectAllowed(w *loadWorker) {
 		target = w.target()
 		from = "http://" + shopHost + bouncePath + "?" + url.Values{"to": {target}}.Encode()
 	}
-	rep, ok := w.send("redirect-allowed", request{url: from, session: w.session})
+	rep, ok := w.send("redirect-allowed", loadRequest{url: from, session: w.session})
 	if !ok {
 		return
 	}
@@ -183,7 +183,7 @@ var disallowedLocations = []string{
 // to a host that is not a target: the Location stays byte for byte.
 func opRedirectDisallowed(w *loadWorker) {
 	to := disallowedLocations[w.rng.IntN(len(disallowedLocations))]
-	rep, ok := w.send("redirect-disallowed", request{
+	rep, ok := w.send("redirect-disallowed", loadRequest{
 		url:     "http://" + shopHost + bouncePath + "?" + url.Values{"to": {to}}.Encode(),
 		session: w.session,
 	})
@@ -195,7 +195,7 @@ func opRedirectDisallowed(w *loadWorker) {
 // opRedirectUntouched sends redirects to the checkout that must not gain
 // a token: without a session, or from a subresource request.
 func opRedirectUntouched(w *loadWorker) {
-	r := request{url: "http://" + shopHost + "/_debug/redirect"}
+	r := loadRequest{url: "http://" + shopHost + "/_debug/redirect"}
 	if w.rng.IntN(2) == 0 {
 		r.session, r.fetch = w.session, true
 	}
@@ -212,36 +212,36 @@ func opRedirectUntouched(w *loadWorker) {
 func opPlain(w *loadWorker) {
 	switch w.rng.IntN(5) {
 	case 0:
-		rep, ok := w.send("plain-navigation", request{url: "http://" + shopHost + "/", session: w.session})
+		rep, ok := w.send("plain-navigation", loadRequest{url: "http://" + shopHost + "/", session: w.session})
 		if ok && (rep.status != http.StatusOK || !strings.Contains(rep.body, "Signed in as")) {
 			w.tl.check("plain-navigation", fmt.Errorf("the signed-in shop page: %v", rep))
 		}
 	case 1:
-		rep, ok := w.send("plain-navigation", request{url: "http://" + checkoutHost + "/"})
+		rep, ok := w.send("plain-navigation", loadRequest{url: "http://" + checkoutHost + "/"})
 		if ok && (rep.status != http.StatusOK || !strings.Contains(rep.body, "not signed in")) {
 			w.tl.check("plain-navigation", fmt.Errorf("the checkout page: %v", rep))
 		}
 	case 2:
 		u := "http://" + shopHost + "/_debug/request?asset=1"
-		if rep, ok := w.send("plain-subresource", request{url: u, session: w.session, fetch: true}); ok {
+		if rep, ok := w.send("plain-subresource", loadRequest{url: u, session: w.session, fetch: true}); ok {
 			w.tl.check("plain-subresource", checkEcho(rep, u, w.session))
 		}
 	case 3:
 		u := "http://" + checkoutHost + "/_debug/request?asset=2"
-		if rep, ok := w.send("plain-subresource", request{url: u, fetch: true}); ok {
+		if rep, ok := w.send("plain-subresource", loadRequest{url: u, fetch: true}); ok {
 			w.tl.check("plain-subresource", checkEcho(rep, u, ""))
 		}
 	default:
 		u := "http://" + checkoutHost + "/_debug/request?q=my_hs_notes&x=%41"
-		if rep, ok := w.send("plain-lookalike", request{url: u, session: w.session}); ok {
+		if rep, ok := w.send("plain-lookalike", loadRequest{url: u, session: w.session}); ok {
 			w.tl.check("plain-lookalike", checkEcho(rep, u, w.session))
 		}
 	}
 }
 
-// schedule returns the ops of mix, each repeated by its weight, in an
+// loadSchedule returns the ops of mix, each repeated by its weight, in an
 // order shuffled by w's random source.
-func schedule(w *loadWorker, mix []loadOp) []loadOp {
+func loadSchedule(w *loadWorker, mix []loadOp) []loadOp {
 	var out []loadOp
 	for _, op := range mix {
 		for range op.weight {

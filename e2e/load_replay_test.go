@@ -44,7 +44,7 @@ func TestLoadReplayRace(t *testing.T) {
 	for i, round := range rounds {
 		t.Run(round.name, func(t *testing.T) {
 			target := fmt.Sprintf("http://%s/_debug/request?round=%d", checkoutHost, i)
-			rep, err := c.do(request{url: handoffURL(shopHost, target), session: session})
+			rep, err := c.do(loadRequest{url: handoffURL(shopHost, target), session: session})
 			require.NoError(t, err)
 			loc, err := checkMinted(rep, target)
 			require.NoError(t, err)
@@ -61,7 +61,7 @@ func TestLoadReplayRace(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					rep, err := c.do(request{method: round.method, url: loc, form: form})
+					rep, err := c.do(loadRequest{method: round.method, url: loc, form: form})
 					if !tl.sent("race", rep, err) {
 						return
 					}
@@ -103,7 +103,7 @@ func warmConnections(t *testing.T, c *loadClient, u string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rep, err := c.do(request{url: u, fetch: true})
+			rep, err := c.do(loadRequest{url: u, fetch: true})
 			if err == nil && rep.status != http.StatusOK {
 				err = fmt.Errorf("GET %s: %v", u, rep)
 			}

@@ -40,7 +40,7 @@ func newTally() *tally {
 
 // sent records one request of kind: its status, or a transport error.
 // It reports whether an answer arrived.
-func (tl *tally) sent(kind string, rep reply, err error) bool {
+func (tl *tally) sent(kind string, rep loadReply, err error) bool {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	if err != nil {

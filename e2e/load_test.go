@@ -147,7 +147,7 @@ func TestLoadMixed(t *testing.T) {
 			if w.signIn() != nil {
 				return
 			}
-			ops := schedule(w, mixedOps)
+			ops := loadSchedule(w, mixedOps)
 			for i := 0; ctx.Err() == nil; i++ {
 				ops[i%len(ops)].run(w)
 			}

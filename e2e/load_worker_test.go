@@ -39,13 +39,13 @@ func newLoadWorker(id int, c *loadClient, tl *tally) *loadWorker {
 // signIn signs the worker in on the shop.
 func (w *loadWorker) signIn() error {
 	s, err := w.c.signInOn(shopHost, fmt.Sprintf("load-%d", w.id))
-	w.tl.sent("sign-in", reply{status: http.StatusFound}, err)
+	w.tl.sent("sign-in", loadReply{status: http.StatusFound}, err)
 	w.session = s
 	return err
 }
 
 // send sends r, counts it under kind, and reports whether it was answered.
-func (w *loadWorker) send(kind string, r request) (reply, bool) {
+func (w *loadWorker) send(kind string, r loadRequest) (loadReply, bool) {
 	rep, err := w.c.do(r)
 	return rep, w.tl.sent(kind, rep, err)
 }
@@ -60,7 +60,7 @@ func (w *loadWorker) target() string {
 // mint asks the shop for a token to target and returns the Location
 // carrying it.
 func (w *loadWorker) mint(target string) (string, bool) {
-	rep, ok := w.send("mint", request{url: handoffURL(shopHost, target), session: w.session})
+	rep, ok := w.send("mint", loadRequest{url: handoffURL(shopHost, target), session: w.session})
 	if !ok {
 		return "", false
 	}
@@ -74,7 +74,7 @@ func (w *loadWorker) mint(target string) (string, bool) {
 // follows the clean URL with the new cookie when clean is the echo.
 func (w *loadWorker) redeem(kind, loc, clean string) {
 	w.tl.expect()
-	rep, ok := w.send(kind, request{url: loc})
+	rep, ok := w.send(kind, loadRequest{url: loc})
 	if !ok {
 		return
 	}
@@ -98,7 +98,7 @@ func (w *loadWorker) redeem(kind, loc, clean string) {
 // sampleBackend fetches the echo at clean with the session and checks
 // what the backend received: no token, the session cookie once.
 func (w *loadWorker) sampleBackend(clean string) {
-	rep, ok := w.send("backend-sample", request{url: clean, session: w.session})
+	rep, ok := w.send("backend-sample", loadRequest{url: clean, session: w.session})
 	if ok {
 		w.tl.check("backend-sample", checkEcho(rep, clean, w.session))
 	}
@@ -107,13 +107,13 @@ func (w *loadWorker) sampleBackend(clean string) {
 // checkEcho checks a /_debug/request answer for the request to u: the
 // request URI as sent, without token, and exactly session as the cookie
 // (none when session is "").
-func checkEcho(rep reply, u, session string) error {
+func checkEcho(rep loadReply, u, session string) error {
 	var v backendView
 	if rep.status != http.StatusOK {
 		return fmt.Errorf("echo of %s: %v", u, rep)
 	}
 	if err := json.Unmarshal([]byte(rep.body), &v); err != nil {
-		return fmt.Errorf("echo of %s: %v in %q", u, err, shorten(rep.body, 200))
+		return fmt.Errorf("echo of %s: %v in %q", u, err, clip(rep.body, 200))
 	}
 	parsed, err := url.Parse(u)
 	if err != nil {
@@ -134,7 +134,7 @@ func checkEcho(rep reply, u, session string) error {
 
 // refused sends a request that must be refused for reason.
 func (w *loadWorker) refused(kind, u, reason string) {
-	rep, ok := w.send(kind, request{url: u})
+	rep, ok := w.send(kind, loadRequest{url: u})
 	if !ok {
 		return
 	}
