@@ -2,11 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,10 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-
-	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
 // k8sIngressRoute is the part of a traefik.io/v1alpha1 IngressRoute this
@@ -76,188 +70,9 @@ func k8sRouteHosts(t testing.TB, r k8sIngressRoute) []string {
 	return hosts
 }
 
-// k8sFlags reads a container's --key=value arguments, keys lower-cased
-// (Traefik's flags are case-insensitive); a bare --key is "true".
-func k8sFlags(args []string) map[string]string {
-	flags := map[string]string{}
-	for _, a := range args {
-		if !strings.HasPrefix(a, "--") {
-			continue
-		}
-		key, value, found := strings.Cut(strings.TrimPrefix(a, "--"), "=")
-		if !found {
-			value = "true"
-		}
-		flags[strings.ToLower(key)] = value
-	}
-	return flags
-}
-
-// k8sTraefik is the demo's Traefik Deployment and its flags.
-type k8sTraefik struct {
-	Deployment *appsv1.Deployment
-	Container  corev1.Container
-	Flags      map[string]string
-}
-
-// k8sFindTraefik returns the Deployment running the traefik image.
-func k8sFindTraefik(t testing.TB, m *k8sManifests) k8sTraefik {
-	t.Helper()
-	for _, d := range m.Deployments {
-		for _, c := range d.Spec.Template.Spec.Containers {
-			if strings.HasPrefix(c.Image, "traefik:") {
-				return k8sTraefik{Deployment: d, Container: c, Flags: k8sFlags(c.Args)}
-			}
-		}
-	}
-	t.Fatal("demo/k8s has no Deployment of the traefik image")
-	return k8sTraefik{}
-}
-
-// PluginName returns the name under which Traefik loads the plugin module.
-func (tr k8sTraefik) PluginName(module string) (string, bool) {
-	for key, value := range tr.Flags {
-		name, ok := strings.CutPrefix(key, "experimental.plugins.")
-		if ok && strings.HasSuffix(name, ".modulename") && value == module {
-			return strings.TrimSuffix(name, ".modulename"), true
-		}
-	}
-	return "", false
-}
-
-// k8sModulePath returns the module path declared in the repository's go.mod.
-func k8sModulePath(t testing.TB) string {
-	t.Helper()
-	root, err := harness.RepoRoot()
-	require.NoError(t, err)
-	content, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	require.NoError(t, err)
-	for _, line := range strings.Split(string(content), "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
-			return strings.Trim(strings.TrimSpace(rest), `"`)
-		}
-	}
-	t.Fatal("go.mod has no module line")
-	return ""
-}
-
-// k8sSemver matches a plugin catalog version: a strict semver tag.
-var k8sSemver = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
-
-// TestK8sTraefikDeployment checks that Traefik runs two replicas of the
-// pinned minor version, with the CRD provider and this repository's plugin
-// module under the name the Middlewares use.
-func TestK8sTraefikDeployment(t *testing.T) {
-	m := k8sLoadManifests(t)
-	tr := k8sFindTraefik(t, m)
-	module := k8sModulePath(t)
-
-	require.NotNil(t, tr.Deployment.Spec.Replicas)
-	assert.EqualValues(t, 2, *tr.Deployment.Spec.Replicas, "replicas")
-
-	pinned := k8sPinnedTraefikVersion(t)
-	minor := pinned[:strings.LastIndex(pinned, ".")]
-	assert.Contains(t, []string{"traefik:" + minor, "traefik:" + pinned}, tr.Container.Image, "the image is the pinned Traefik %s", pinned)
-
-	assert.Equal(t, "true", tr.Flags["providers.kubernetescrd"], "the kubernetescrd provider is enabled")
-	name, ok := tr.PluginName(module)
-	require.True(t, ok, "no --experimental.plugins.<name>.moduleName=%s in %q", module, tr.Container.Args)
-	assert.Regexp(t, k8sSemver, tr.Flags["experimental.plugins."+name+".version"], "the plugin version is a semver tag")
-	for _, mw := range m.Middlewares {
-		var spec struct {
-			Spec struct {
-				Plugin map[string]json.RawMessage `json:"plugin"`
-			} `json:"spec"`
-		}
-		require.NoError(t, json.Unmarshal(mw.JSON, &spec))
-		assert.Contains(t, spec.Spec.Plugin, name, "%s configures the plugin under the name Traefik loads it with", mw)
-	}
-
-}
-
-// TestK8sTraefikRBAC checks that Traefik runs under a ServiceAccount bound
-// to exactly the permissions the pinned Traefik's reference RBAC grants its
-// Kubernetes CRD provider.
-func TestK8sTraefikRBAC(t *testing.T) {
-	m := k8sLoadManifests(t)
-	tr := k8sFindTraefik(t, m)
-	account := tr.Deployment.Spec.Template.Spec.ServiceAccountName
-	require.NotEmpty(t, account, "Traefik needs a ServiceAccount")
-	found := false
-	for _, a := range m.Accounts {
-		found = found || (a.Name == account && a.Namespace == tr.Deployment.Namespace)
-	}
-	assert.True(t, found, "ServiceAccount %s/%s is in the manifests", tr.Deployment.Namespace, account)
-
-	var role *rbacv1.ClusterRole
-	for _, b := range m.Bindings {
-		for _, s := range b.Subjects {
-			if s.Kind == "ServiceAccount" && s.Name == account && s.Namespace == tr.Deployment.Namespace {
-				require.Equal(t, "ClusterRole", b.RoleRef.Kind, "binding %s", b.Name)
-				for _, r := range m.Roles {
-					if r.Name == b.RoleRef.Name {
-						role = r
-					}
-				}
-				require.NotNil(t, role, "binding %s refers to ClusterRole %s, which is not in the manifests", b.Name, b.RoleRef.Name)
-			}
-		}
-	}
-	require.NotNil(t, role, "no ClusterRoleBinding binds ServiceAccount %s", account)
-
-	ref := k8sReferenceCRDRules(t)
-	assert.Equal(t, ref, k8sRuleSet(role.Rules), "ClusterRole %s grants what Traefik's kubernetes-crd-rbac.yml grants the CRD provider, no more, no less", role.Name)
-}
-
-// k8sReferenceCRDRules returns the permissions of the ClusterRole in the
-// pinned Traefik's kubernetes-crd-rbac.yml, without those of the Ingress
-// provider (extensions, networking.k8s.io) and of the OpenTelemetry pod
-// attributes (pods), which the demo does not use.
-func k8sReferenceCRDRules(t testing.TB) map[string]bool {
-	t.Helper()
-	file := filepath.Join(k8sTraefikModuleDir(t), filepath.FromSlash(k8sTraefikDocs), "kubernetes-crd-rbac.yml")
-	content, err := os.ReadFile(file)
-	require.NoError(t, err)
-	docs, err := k8sSplitDocs(filepath.Base(file), content)
-	require.NoError(t, err)
-	for _, doc := range docs {
-		if doc.Kind != "ClusterRole" {
-			continue
-		}
-		obj, err := k8sDecodeStrict(doc)
-		require.NoError(t, err)
-		var kept []rbacv1.PolicyRule
-		for _, r := range obj.(*rbacv1.ClusterRole).Rules {
-			ingress := false
-			for _, g := range r.APIGroups {
-				ingress = ingress || g == "extensions" || g == "networking.k8s.io"
-			}
-			if !ingress && !(len(r.Resources) == 1 && r.Resources[0] == "pods") {
-				kept = append(kept, r)
-			}
-		}
-		set := k8sRuleSet(kept)
-		require.NotEmpty(t, set)
-		return set
-	}
-	t.Fatalf("%s has no ClusterRole", file)
-	return nil
-}
-
-// k8sRuleSet flattens policy rules into "group resource verb" entries.
-func k8sRuleSet(rules []rbacv1.PolicyRule) map[string]bool {
-	set := map[string]bool{}
-	for _, r := range rules {
-		for _, g := range r.APIGroups {
-			for _, res := range r.Resources {
-				for _, v := range r.Verbs {
-					set[fmt.Sprintf("%q %s %s", g, res, v)] = true
-				}
-			}
-		}
-	}
-	return set
-}
+// k8sVarRef matches a $(VAR) reference, which Kubernetes expands in a
+// container's command and arguments from its environment.
+var k8sVarRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
 
 // TestK8sWorkloadsHangTogether checks the references between the
 // manifests: Deployment selectors and template labels, Services and the
@@ -290,7 +105,7 @@ func TestK8sWorkloadsHangTogether(t *testing.T) {
 					}
 				}
 				for _, a := range append(append([]string{}, c.Command...), c.Args...) {
-					for _, ref := range regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`).FindAllStringSubmatch(a, -1) {
+					for _, ref := range k8sVarRef.FindAllStringSubmatch(a, -1) {
 						assert.True(t, declared[ref[1]], "container %s: argument %q refers to $(%s), which is not in its env", c.Name, a, ref[1])
 					}
 				}
