@@ -41,6 +41,7 @@ type k8sDoc struct {
 	Namespace  string
 }
 
+// String names the document by file, position, kind and name.
 func (d k8sDoc) String() string {
 	return fmt.Sprintf("%s#%d (%s %s)", d.File, d.Index, d.Kind, d.Name)
 }
