@@ -2,6 +2,7 @@ package sessioninjector
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -61,6 +62,24 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
+// clientAddr returns the request's client address as text, the form a
+// token carries: RemoteAddr's host as it is (one call on the hot path), or
+// the address chosen from X-Forwarded-For, unmapped and without zone.
+func (c *clientIPs) clientAddr(r *http.Request) (string, bool) {
+	if c.depth == 0 && len(c.excluded) == 0 {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			return "", false
+		}
+		return host, true
+	}
+	ip, ok := c.clientIP(r)
+	if !ok {
+		return "", false
+	}
+	return ip.String(), true
+}
+
 // clientIP returns the request's client address, unmapped and without zone.
 func (c *clientIPs) clientIP(r *http.Request) (netip.Addr, bool) {
 	if c.depth == 0 && len(c.excluded) == 0 {
@@ -107,6 +126,18 @@ func parseAddr(s string) (netip.Addr, bool) {
 		return a.Unmap().WithZone(""), true
 	}
 	return netip.Addr{}, false
+}
+
+// sameClientAddr reports whether the address a token was bound to and the
+// request's client address (both as clientAddr writes them) share the
+// configured prefix. Equal text is the same address, without parsing.
+func (c *clientIPs) sameClientAddr(bound, current string) bool {
+	if bound == current {
+		return true
+	}
+	a, okA := parseAddr(bound)
+	b, okB := parseAddr(current)
+	return okA && okB && c.sameClient(a, b)
 }
 
 // sameClient reports whether two addresses share the configured prefix.

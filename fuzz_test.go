@@ -35,7 +35,7 @@ func FuzzOpenToken(f *testing.F) {
 		cl, err := dst.codec.openToken(tok, checkout)
 		if err == nil {
 			// Only a token sealed by the source above (in this or another fuzzing process) opens.
-			if cl.session != "s1" || cl.source != shopHost || cl.target != checkout {
+			if cl.session != "s1" || cl.target != checkout {
 				t.Fatalf("accepted a forged token %q: %+v", tok, cl)
 			}
 			return

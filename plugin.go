@@ -266,7 +266,7 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(rw, r)
 		return
 	}
-	h.next.ServeHTTP(&redirectWriter{rw: rw, h: h, r: r}, r)
+	h.next.ServeHTTP(&redirectWriter{ResponseWriter: rw, h: h, r: r}, r)
 }
 
 // issue seals a token handing session to target for this request's client.
@@ -279,16 +279,15 @@ func (h *handler) issue(r *http.Request, target, session string) (string, bool) 
 		createdMs:  h.now().UnixMilli(),
 		lifetimeMs: h.lifetimeMs,
 		target:     target,
-		source:     normalizeHost(r.Host),
 		session:    session,
 	}
 	if h.bindClientIP {
-		ip, ok := h.clients.clientIP(r)
+		ip, ok := h.clients.clientAddr(r)
 		if !ok {
 			h.logf("no token issued: client address not found")
 			return "", false
 		}
-		cl.clientIP = ip.String()
+		cl.clientIP = ip
 	}
 	token, err := h.codec.seal(&cl)
 	if err != nil {

@@ -282,7 +282,7 @@ func TestReceiveInvalidSessionInToken(t *testing.T) {
 	src, _ := newTestHandler(t, nil, sourceConfig)
 	dst, clock := newTestHandler(t, &recorder{}, nil)
 	for _, session := range []string{"a;b", "a b", "a\r\nX: y", strings.Repeat("x", maxSessionBytes+1)} {
-		cl := claims{createdMs: clock.t.UnixMilli(), lifetimeMs: 5000, target: checkout, source: shopHost, clientIP: "192.0.2.10", session: session}
+		cl := claims{createdMs: clock.t.UnixMilli(), lifetimeMs: 5000, target: checkout, clientIP: "192.0.2.10", session: session}
 		token, err := src.codec.seal(&cl)
 		require.NoError(t, err)
 		rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))

@@ -14,49 +14,45 @@ var errNoHijack = errors.New("sessioninjector: the underlying ResponseWriter can
 // redirectWriter watches a navigation's response for a redirect to an
 // allowed target and seals a token into its Location. It overrides
 // WriteHeader only: a redirect always comes with an explicit WriteHeader.
+// Header and Write are the embedded writer's own, so under the interpreter
+// the backend's header and body writes never pass through interpreted code.
 type redirectWriter struct {
-	rw      http.ResponseWriter
+	http.ResponseWriter
 	h       *handler
 	r       *http.Request
 	written bool
 }
-
-// Header returns the wrapped writer's headers.
-func (w *redirectWriter) Header() http.Header { return w.rw.Header() }
-
-// Write writes to the wrapped writer.
-func (w *redirectWriter) Write(b []byte) (int, error) { return w.rw.Write(b) }
 
 // WriteHeader adds a token to a redirect to an allowed target, then writes the status.
 func (w *redirectWriter) WriteHeader(code int) {
 	if !w.written && code >= 300 && code < 400 {
 		w.written = true
 		if isRedirect(code) {
-			w.h.propagate(w.rw.Header(), w.r)
+			w.h.propagate(w.ResponseWriter.Header(), w.r)
 		}
 	} else if code >= 200 {
 		w.written = true
 	}
-	w.rw.WriteHeader(code)
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // Flush flushes the wrapped writer when it can.
 func (w *redirectWriter) Flush() {
-	if f, ok := w.rw.(http.Flusher); ok {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
 }
 
 // Hijack hands the connection over, for protocol upgrades.
 func (w *redirectWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if hj, ok := w.rw.(http.Hijacker); ok {
+	if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
 		return hj.Hijack()
 	}
 	return nil, nil, errNoHijack
 }
 
 // Unwrap returns the wrapped writer, for http.ResponseController.
-func (w *redirectWriter) Unwrap() http.ResponseWriter { return w.rw }
+func (w *redirectWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func isRedirect(code int) bool {
 	return code == http.StatusMovedPermanently || code == http.StatusFound || code == http.StatusSeeOther ||
@@ -136,8 +132,8 @@ func withParam(rawURL, name, value string) string {
 // withoutParam drops every occurrence of name, literal or percent-encoded,
 // from a raw query and keeps the rest byte for byte.
 func withoutParam(query, name string) string {
-	if query == "" {
-		return ""
+	if !strings.Contains(query, name) && strings.IndexByte(query, '%') < 0 {
+		return query
 	}
 	parts := strings.Split(query, "&")
 	kept := parts[:0]
