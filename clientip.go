@@ -65,7 +65,7 @@ func parsePrefix(s string) (netip.Prefix, error) {
 // clientAddr returns the request's client address as text, the form a
 // token carries: RemoteAddr's host as it is (one call on the hot path), or
 // the address chosen from X-Forwarded-For, unmapped and without zone.
-func (c *clientIPs) clientAddr(r *http.Request) (string, bool) {
+func clientAddr(c *clientIPs, r *http.Request) (string, bool) {
 	if c.depth == 0 && len(c.excluded) == 0 {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
@@ -131,7 +131,7 @@ func parseAddr(s string) (netip.Addr, bool) {
 // sameClientAddr reports whether the address a token was bound to and the
 // request's client address (both as clientAddr writes them) share the
 // configured prefix. Equal text is the same address, without parsing.
-func (c *clientIPs) sameClientAddr(bound, current string) bool {
+func sameClientAddr(c *clientIPs, bound, current string) bool {
 	if bound == current {
 		return true
 	}

@@ -131,7 +131,7 @@ func (m *hostMatcher) match(host string) bool {
 // optional numeric port: userinfo, percent-encoding or non-ASCII bytes in
 // the authority, and backslashes, whitespace or control characters anywhere
 // in the URL make it unmatched, so browsers and this check agree on the host.
-func (m *hostMatcher) targetHost(rawURL string, relativeScheme bool) (string, bool) {
+func targetHost(m *hostMatcher, rawURL string, relativeScheme bool) (string, bool) {
 	if m == nil {
 		return "", false
 	}

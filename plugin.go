@@ -162,7 +162,7 @@ type handler struct {
 	replay       *replayCache
 	replayCap    int
 	redis        *redisStore // nil: the in-memory replay cache
-	now          func() time.Time
+	now          func() time.Time // nil: time.Now (tests set a clock)
 	debugf       func(format string, args ...interface{})
 }
 
@@ -245,51 +245,58 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		replay:       sharedReplayCache,
 		replayCap:    c.ReplayCacheSize,
 		redis:        redis,
-		now:          time.Now,
 		debugf:       debugf,
 	}, nil
 }
 
 // ServeHTTP passes every request through, except one that carries a token
 // (verified and redeemed; the query is parsed only when it holds the
-// parameter's name or a percent-encoding that could spell it), one to the handoff endpoint, and the redirects of
-// navigations (watched for a cross-domain Location).
+// parameter's name or a percent-encoding that could spell it), one to the
+// handoff endpoint, and the redirects of navigations (watched for a
+// cross-domain Location).
+//
+// The helpers of the request path are plain functions, not methods: under
+// Traefik's interpreter a method call costs several times a function call.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	if q := r.URL.RawQuery; q != "" && (strings.Contains(q, h.tokenParam) || strings.Contains(q, "%")) && h.receive(rw, r) {
+	if q := r.URL.RawQuery; q != "" && (strings.Contains(q, h.tokenParam) || strings.Contains(q, "%")) && receive(h, rw, r) {
 		return
 	}
 	if h.handoff && r.URL.Path == h.handoffPath {
-		h.serveHandoff(rw, r)
+		serveHandoff(h, rw, r)
 		return
 	}
-	if !h.wrap || !mayCarryToken(r.Header) {
-		h.next.ServeHTTP(rw, r)
+	if h.wrap && mayCarryToken(r.Header) {
+		h.next.ServeHTTP(&redirectWriter{ResponseWriter: rw, h: h, r: r}, r)
 		return
 	}
-	h.next.ServeHTTP(&redirectWriter{ResponseWriter: rw, h: h, r: r}, r)
+	h.next.ServeHTTP(rw, r)
 }
 
-// issue seals a token handing session to target for this request's client.
-// It issues nothing when there is no valid session or no client address.
-func (h *handler) issue(r *http.Request, target, session string) (string, bool) {
+// nowMs is the handler's clock in Unix milliseconds.
+func nowMs(h *handler) int64 {
+	if h.now != nil {
+		return h.now().UnixMilli()
+	}
+	return time.Now().UnixMilli()
+}
+
+// issue seals a token handing session to target for this request's client,
+// dated now (Unix ms). It issues nothing when there is no valid session or
+// no client address.
+func issue(h *handler, r *http.Request, target, session string, now int64) (string, bool) {
 	if !validCookieValue(session) {
 		return "", false
 	}
-	cl := claims{
-		createdMs:  h.now().UnixMilli(),
-		lifetimeMs: h.lifetimeMs,
-		target:     target,
-		session:    session,
-	}
+	cl := claims{createdMs: now, lifetimeMs: h.lifetimeMs, target: target, session: session}
 	if h.bindClientIP {
-		ip, ok := h.clients.clientAddr(r)
+		ip, ok := clientAddr(h.clients, r)
 		if !ok {
 			h.logf("no token issued: client address not found")
 			return "", false
 		}
 		cl.clientIP = ip
 	}
-	token, err := h.codec.seal(&cl)
+	token, err := seal(h.codec, &cl)
 	if err != nil {
 		h.logf("no token issued: %v", err)
 		return "", false

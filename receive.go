@@ -31,13 +31,13 @@ func refuse(category, detail string) *refusal {
 
 // receive handles a request whose query may carry a token, and reports
 // false when it holds no token parameter after all.
-func (h *handler) receive(rw http.ResponseWriter, r *http.Request) bool {
+func receive(h *handler, rw http.ResponseWriter, r *http.Request) bool {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	tokens := query[h.tokenParam]
 	if len(tokens) == 0 && (err == nil || !strings.Contains(r.URL.RawQuery, h.tokenParam)) {
 		return false // no token; a malformed query that mentions one is refused below
 	}
-	cl, why := h.verify(r, tokens, err)
+	cl, why := verify(h, r, tokens, err)
 	if why != nil {
 		h.logf("handoff refused (%s): %s", why.category, why.detail)
 		if h.dieOnFailure {
@@ -46,15 +46,15 @@ func (h *handler) receive(rw http.ResponseWriter, r *http.Request) bool {
 			plainError(rw, http.StatusForbidden, "session handoff refused: "+why.category+"\n")
 			return true
 		}
-		h.stripToken(r)
+		stripToken(h, r)
 		h.next.ServeHTTP(rw, r)
 		return true
 	}
 
-	h.stripToken(r)
+	stripToken(h, r)
 	injectCookie(r.Header, h.cookieName, cl.session)
 	header := rw.Header()
-	header["Set-Cookie"] = append(header["Set-Cookie"], h.cookie.header(cl.session, isHTTPS(r)))
+	header["Set-Cookie"] = append(header["Set-Cookie"], setCookie(h.cookie, cl.session, isHTTPS(r)))
 	header["Cache-Control"] = []string{"no-store"}
 	header["Referrer-Policy"] = []string{"no-referrer"}
 	if h.cleanURL && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -67,7 +67,7 @@ func (h *handler) receive(rw http.ResponseWriter, r *http.Request) bool {
 }
 
 // verify checks the request's token parameters and, last of all, redeems the token.
-func (h *handler) verify(r *http.Request, tokens []string, queryErr error) (*claims, *refusal) {
+func verify(h *handler, r *http.Request, tokens []string, queryErr error) (*claims, *refusal) {
 	if queryErr != nil {
 		return nil, refuse(reasonInvalid, "malformed query")
 	}
@@ -75,11 +75,11 @@ func (h *handler) verify(r *http.Request, tokens []string, queryErr error) (*cla
 		return nil, refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", len(tokens)))
 	}
 	host := normalizeHost(r.Host)
-	cl, err := h.codec.openToken(tokens[0], host)
+	cl, err := openToken(h.codec, tokens[0], host)
 	if err != nil {
 		return nil, refuse(reasonInvalid, err.Error())
 	}
-	now := h.now().UnixMilli()
+	now := nowMs(h)
 	if cl.createdMs > now+maxFutureSkewMs {
 		return nil, refuse(reasonInvalid, "token dated in the future")
 	}
@@ -91,7 +91,7 @@ func (h *handler) verify(r *http.Request, tokens []string, queryErr error) (*cla
 		return nil, refuse(reasonExpired, "token expired")
 	}
 	if h.bindClientIP {
-		if why := h.checkClient(r, cl); why != nil {
+		if why := checkClient(h, r, cl); why != nil {
 			return nil, why
 		}
 	}
@@ -99,29 +99,29 @@ func (h *handler) verify(r *http.Request, tokens []string, queryErr error) (*cla
 		return nil, refuse(reasonInvalid, "session value is not a valid cookie value")
 	}
 	if h.singleUse {
-		if why := h.redeem(cl, cl.createdMs+lifetime+maxFutureSkewMs, now); why != nil {
+		if why := redeem(h, cl, cl.createdMs+lifetime+maxFutureSkewMs, now); why != nil {
 			return nil, why
 		}
 	}
 	return cl, nil
 }
 
-func (h *handler) checkClient(r *http.Request, cl *claims) *refusal {
+func checkClient(h *handler, r *http.Request, cl *claims) *refusal {
 	if cl.clientIP == "" {
 		return refuse(reasonWrongClient, "token not bound to a client, but bindClientIP is on")
 	}
-	current, ok := h.clients.clientAddr(r)
+	current, ok := clientAddr(h.clients, r)
 	if !ok {
 		return refuse(reasonWrongClient, "client address not found")
 	}
-	if !h.clients.sameClientAddr(cl.clientIP, current) {
+	if !sameClientAddr(h.clients, cl.clientIP, current) {
 		return refuse(reasonWrongClient, "token issued to another client address")
 	}
 	return nil
 }
 
 // stripToken removes the token parameter from the request's URL and RequestURI.
-func (h *handler) stripToken(r *http.Request) {
+func stripToken(h *handler, r *http.Request) {
 	r.URL.RawQuery = withoutParam(r.URL.RawQuery, h.tokenParam)
 	if r.RequestURI != "" {
 		path, _, _ := strings.Cut(r.RequestURI, "?")

@@ -28,7 +28,7 @@ func (w *redirectWriter) WriteHeader(code int) {
 	if !w.written && code >= 300 && code < 400 {
 		w.written = true
 		if isRedirect(code) {
-			w.h.propagate(w.ResponseWriter.Header(), w.r)
+			propagate(w.h, w.ResponseWriter.Header(), w.r)
 		}
 	} else if code >= 200 {
 		w.written = true
@@ -88,23 +88,24 @@ func mayCarryToken(h http.Header) bool {
 // propagate adds a token to a redirect's Location when it points at an
 // allowed target other than the request's own host and the client has a
 // session. Any other Location is left byte for byte.
-func (h *handler) propagate(header http.Header, r *http.Request) {
+func propagate(h *handler, header http.Header, r *http.Request) {
 	loc := header["Location"]
 	if len(loc) != 1 {
 		return
 	}
-	target, ok := h.targets.targetHost(loc[0], true)
+	target, ok := targetHost(h.targets, loc[0], true)
 	if !ok || target == normalizeHost(r.Host) {
 		return
 	}
-	session, state := responseSession(header, h.cookieName, h.now())
+	now := nowMs(h)
+	session, state := responseSession(header, h.cookieName, now)
 	if state == sessionDeleted {
 		return
 	}
 	if state == sessionUntouched {
 		session = requestSession(r, h.cookieName)
 	}
-	token, ok := h.issue(r, target, session)
+	token, ok := issue(h, r, target, session, now)
 	if !ok {
 		return
 	}

@@ -86,9 +86,9 @@ func TestRedirectPropagation(t *testing.T) {
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 			assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
 
-			target, ok := h.targets.targetHost(test.location, true)
+			target, ok := targetHost(h.targets, test.location, true)
 			require.True(t, ok)
-			cl, err := h.codec.openToken(tokenFrom(t, loc, "_hs_"), target)
+			cl, err := openToken(h.codec, tokenFrom(t, loc, "_hs_"), target)
 			require.NoError(t, err)
 			assert.Equal(t, "192.0.2.10", cl.clientIP)
 			if test.session != "" {

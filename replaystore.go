@@ -63,9 +63,9 @@ func newRedisStore(c RedisConfig) (*redisStore, error) {
 // redeem records the token's id until it expires, in memory or in Redis,
 // and refuses a replay; with Redis unreachable it refuses or, with
 // onError allow, accepts without the single-use guarantee.
-func (h *handler) redeem(cl *claims, expires, now int64) *refusal {
+func redeem(h *handler, cl *claims, expires, now int64) *refusal {
 	if h.redis == nil {
-		switch h.replay.redeem(cl.id, expires, now, h.replayCap) {
+		switch redeemID(h.replay, cl.id, expires, now, h.replayCap) {
 		case alreadyRedeemed:
 			return refuse(reasonReplayed, "token already redeemed")
 		case cacheFull:

@@ -120,7 +120,7 @@ func hmacSHA256(secret, label string) []byte {
 }
 
 // seal sets cl.id to a fresh nonce and returns the token for cl.
-func (c *codec) seal(cl *claims) (string, error) {
+func seal(c *codec, cl *claims) (string, error) {
 	k := c.sealKey
 	plain := strconv.FormatInt(cl.createdMs, 10) + "\n" + strconv.FormatInt(cl.lifetimeMs, 10) + "\n" + cl.clientIP + "\n" + cl.session
 	out := make([]byte, tokenHeaderSize+nonceSize, tokenHeaderSize+nonceSize+len(plain)+tagSize)
@@ -136,7 +136,7 @@ func (c *codec) seal(cl *claims) (string, error) {
 
 // openToken authenticates and decrypts a token addressed to host.
 // Every length is checked before any decryption.
-func (c *codec) openToken(token, host string) (*claims, error) {
+func openToken(c *codec, token, host string) (*claims, error) {
 	if len(token) > maxTokenChars {
 		return nil, errTokenMalformed
 	}
