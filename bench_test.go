@@ -30,8 +30,8 @@ func BenchmarkSeal(b *testing.B) {
 	cl := claims{createdMs: 1, lifetimeMs: 5000, target: checkout, clientIP: "192.0.2.10", session: "0123456789abcdef0123456789abcdef"}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if _, err := seal(src.codec, &cl); err != nil {
-			b.Fatal(err)
+		if seal(src.codec, &cl) == "" {
+			b.Fatal("no token")
 		}
 	}
 }
@@ -39,7 +39,7 @@ func BenchmarkSeal(b *testing.B) {
 func BenchmarkOpen(b *testing.B) {
 	src, _ := benchHandlers(b)
 	cl := claims{createdMs: 1, lifetimeMs: 5000, target: checkout, clientIP: "192.0.2.10", session: "0123456789abcdef0123456789abcdef"}
-	token, _ := seal(src.codec, &cl)
+	token := seal(src.codec, &cl)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -16,6 +16,8 @@ type clientIPs struct {
 	excluded []netip.Prefix
 	v4Bits   int
 	v6Bits   int
+	// forwarded is set when the address comes from X-Forwarded-For.
+	forwarded bool
 }
 
 func newClientIPs(s IPStrategy, v4Bits, v6Bits int) (*clientIPs, error) {
@@ -40,6 +42,7 @@ func newClientIPs(s IPStrategy, v4Bits, v6Bits int) (*clientIPs, error) {
 		}
 		c.excluded = append(c.excluded, prefix)
 	}
+	c.forwarded = c.depth > 0 || len(c.excluded) > 0
 	return c, nil
 }
 
@@ -66,13 +69,14 @@ func parsePrefix(s string) (netip.Prefix, error) {
 // token carries: RemoteAddr's host as it is (one call on the hot path), or
 // the address chosen from X-Forwarded-For, unmapped and without zone.
 func clientAddr(c *clientIPs, r *http.Request) (string, bool) {
-	if c.depth == 0 && len(c.excluded) == 0 {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			return "", false
-		}
-		return host, true
+	if c.forwarded {
+		return forwardedAddr(c, r)
 	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	return host, err == nil
+}
+
+func forwardedAddr(c *clientIPs, r *http.Request) (string, bool) {
 	ip, ok := c.clientIP(r)
 	if !ok {
 		return "", false
@@ -132,9 +136,10 @@ func parseAddr(s string) (netip.Addr, bool) {
 // request's client address (both as clientAddr writes them) share the
 // configured prefix. Equal text is the same address, without parsing.
 func sameClientAddr(c *clientIPs, bound, current string) bool {
-	if bound == current {
-		return true
-	}
+	return bound == current || samePrefix(c, bound, current)
+}
+
+func samePrefix(c *clientIPs, bound, current string) bool {
 	a, okA := parseAddr(bound)
 	b, okB := parseAddr(current)
 	return okA && okB && c.sameClient(a, b)

@@ -188,6 +188,17 @@ func responseSession(h http.Header, name string, nowMs int64) (string, int) {
 	return value, state
 }
 
+// redirectSession is the session a redirect hands over: the one its
+// response sets (a sign-in), none when the response deletes it (a sign-out),
+// or else the request's.
+func redirectSession(header http.Header, r *http.Request, name string, nowMs int64) string {
+	session, state := responseSession(header, name, nowMs)
+	if state == sessionUntouched {
+		return requestSession(r, name)
+	}
+	return session
+}
+
 // requestSession returns the first session cookie of the request.
 func requestSession(r *http.Request, name string) string {
 	c, err := r.Cookie(name)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -147,6 +148,7 @@ type handler struct {
 	name         string
 	cookieName   string
 	tokenParam   string
+	tokenQuery   *regexp.Regexp // matches a raw query that may hold tokenParam, literal or percent-encoded
 	lifetimeMs   int64
 	dieOnFailure bool
 	targets      *hostMatcher // nil: receive only
@@ -230,6 +232,7 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		name:         name,
 		cookieName:   cookieName,
 		tokenParam:   tokenParam,
+		tokenQuery:   regexp.MustCompile(regexp.QuoteMeta(tokenParam) + "|%"),
 		lifetimeMs:   lifetime.Milliseconds(),
 		dieOnFailure: c.DieOnHandshakeFailure,
 		targets:      targets,
@@ -258,18 +261,24 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 // The helpers of the request path are plain functions, not methods: under
 // Traefik's interpreter a method call costs several times a function call.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	if q := r.URL.RawQuery; q != "" && (strings.Contains(q, h.tokenParam) || strings.Contains(q, "%")) && receive(h, rw, r) {
+	if r.URL.RawQuery != "" && h.tokenQuery.MatchString(r.URL.RawQuery) && receive(h, rw, r) {
 		return
 	}
 	if h.handoff && r.URL.Path == h.handoffPath {
 		serveHandoff(h, rw, r)
 		return
 	}
-	if h.wrap && mayCarryToken(r.Header) {
-		h.next.ServeHTTP(&redirectWriter{ResponseWriter: rw, h: h, r: r}, r)
+	if h.wrap && navigation(r.Header) {
+		watchRedirect(h, rw, r)
 		return
 	}
 	h.next.ServeHTTP(rw, r)
+}
+
+// watchRedirect serves a navigation through a writer that seals a token
+// into a redirect to an allowed target.
+func watchRedirect(h *handler, rw http.ResponseWriter, r *http.Request) {
+	h.next.ServeHTTP(&redirectWriter{ResponseWriter: rw, h: h, r: r}, r)
 }
 
 // nowMs is the handler's clock in Unix milliseconds.
@@ -287,21 +296,19 @@ func issue(h *handler, r *http.Request, target, session string, now int64) (stri
 	if !validCookieValue(session) {
 		return "", false
 	}
-	cl := claims{createdMs: now, lifetimeMs: h.lifetimeMs, target: target, session: session}
+	client := ""
 	if h.bindClientIP {
-		ip, ok := clientAddr(h.clients, r)
-		if !ok {
-			h.logf("no token issued: client address not found")
-			return "", false
+		var ok bool
+		if client, ok = clientAddr(h.clients, r); !ok {
+			return noToken(h, "client address not found")
 		}
-		cl.clientIP = ip
 	}
-	token, err := seal(h.codec, &cl)
-	if err != nil {
-		h.logf("no token issued: %v", err)
-		return "", false
-	}
-	return token, true
+	return seal(h.codec, &claims{createdMs: now, lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: session}), true
+}
+
+func noToken(h *handler, why string) (string, bool) {
+	h.logf("no token issued: %s", why)
+	return "", false
 }
 
 // logf writes a debug line naming the middleware. Tokens and cookie values are never logged.

@@ -120,18 +120,15 @@ func hmacSHA256(secret, label string) []byte {
 }
 
 // seal sets cl.id to a fresh nonce and returns the token for cl.
-func seal(c *codec, cl *claims) (string, error) {
-	k := c.sealKey
+// (crypto/rand.Read never fails: it would crash the process instead.)
+func seal(c *codec, cl *claims) string {
 	plain := strconv.FormatInt(cl.createdMs, 10) + "\n" + strconv.FormatInt(cl.lifetimeMs, 10) + "\n" + cl.clientIP + "\n" + cl.session
 	out := make([]byte, tokenHeaderSize+nonceSize, tokenHeaderSize+nonceSize+len(plain)+tagSize)
-	copy(out, k.header)
+	copy(out, c.sealKey.header)
 	nonce := out[tokenHeaderSize:]
-	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("reading randomness: %w", err)
-	}
+	_, _ = rand.Read(nonce)
 	cl.id = string(nonce)
-	out = k.aead.Seal(out, nonce, []byte(plain), []byte(k.adPrefix+cl.target))
-	return base64.RawURLEncoding.EncodeToString(out), nil
+	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(c.sealKey.adPrefix+cl.target)))
 }
 
 // openToken authenticates and decrypts a token addressed to host.
