@@ -163,7 +163,7 @@ type handler struct {
 	codec        *codec
 	replay       *replayCache
 	replayCap    int
-	redis        *redisStore // nil: the in-memory replay cache
+	redis        *redisStore      // nil: the in-memory replay cache
 	now          func() time.Time // nil: time.Now (tests set a clock)
 	debugf       func(format string, args ...interface{})
 }
