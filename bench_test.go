@@ -27,23 +27,23 @@ func benchHandlers(b *testing.B) (src, dst *handler) {
 
 func BenchmarkSeal(b *testing.B) {
 	src, _ := benchHandlers(b)
-	cl := claims{createdMs: 1, lifetimeMs: 5000, target: checkout, source: shopHost, clientIP: "192.0.2.10", session: "0123456789abcdef0123456789abcdef"}
+	cl := claims{createdMs: 1, lifetimeMs: 5000, target: checkout, clientIP: "192.0.2.10", session: "0123456789abcdef0123456789abcdef"}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if _, err := src.codec.seal(&cl); err != nil {
-			b.Fatal(err)
+		if seal(src.codec, &cl) == "" {
+			b.Fatal("no token")
 		}
 	}
 }
 
 func BenchmarkOpen(b *testing.B) {
 	src, _ := benchHandlers(b)
-	cl := claims{createdMs: 1, lifetimeMs: 5000, target: checkout, source: shopHost, clientIP: "192.0.2.10", session: "0123456789abcdef0123456789abcdef"}
-	token, _ := src.codec.seal(&cl)
+	cl := claims{createdMs: 1, lifetimeMs: 5000, target: checkout, clientIP: "192.0.2.10", session: "0123456789abcdef0123456789abcdef"}
+	token := seal(src.codec, &cl)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := src.codec.openToken(token, checkout); err != nil {
+		if _, err := openToken(src.codec, token, checkout); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,12 +54,12 @@ func BenchmarkVerify(b *testing.B) {
 	src, dst := benchHandlers(b)
 	dst.singleUse = false
 	r := request(http.MethodGet, shopHost, "/", client, "")
-	token, _ := src.issue(r, checkout, "0123456789abcdef0123456789abcdef")
+	token, _ := issue(src, r, checkout, "0123456789abcdef0123456789abcdef", nowMs(src))
 	req := request(http.MethodGet, checkout, "/?_hs_="+token, client, "")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, why := dst.verify(req, []string{token}, nil); why != nil {
+		if _, why := verify(dst, req, []string{token}, nil); why != nil {
 			b.Fatal(why.detail)
 		}
 	}
@@ -71,7 +71,7 @@ func BenchmarkRedeem(b *testing.B) {
 	r := request(http.MethodGet, shopHost, "/", client, "")
 	tokens := make([]string, b.N)
 	for i := range tokens {
-		tokens[i], _ = src.issue(r, checkout, "0123456789abcdef0123456789abcdef")
+		tokens[i], _ = issue(src, r, checkout, "0123456789abcdef0123456789abcdef", nowMs(src))
 	}
 	rec := httptest.NewRecorder()
 	b.ReportAllocs()
@@ -112,6 +112,6 @@ func BenchmarkRewriteLocation(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		h := http.Header{"Location": {"https://checkout.example.org/pay?x=1#f"}}
-		src.propagate(h, r)
+		propagate(src, h, r)
 	}
 }

@@ -2,6 +2,7 @@ package sessioninjector
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -15,6 +16,8 @@ type clientIPs struct {
 	excluded []netip.Prefix
 	v4Bits   int
 	v6Bits   int
+	// forwarded is set when the address comes from X-Forwarded-For.
+	forwarded bool
 }
 
 func newClientIPs(s IPStrategy, v4Bits, v6Bits int) (*clientIPs, error) {
@@ -39,6 +42,7 @@ func newClientIPs(s IPStrategy, v4Bits, v6Bits int) (*clientIPs, error) {
 		}
 		c.excluded = append(c.excluded, prefix)
 	}
+	c.forwarded = c.depth > 0 || len(c.excluded) > 0
 	return c, nil
 }
 
@@ -59,6 +63,25 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	}
 	a = a.Unmap().WithZone("")
 	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// clientAddr returns the request's client address as text, the form a
+// token carries: RemoteAddr's host as it is (one call on the hot path), or
+// the address chosen from X-Forwarded-For, unmapped and without zone.
+func clientAddr(c *clientIPs, r *http.Request) (string, bool) {
+	if c.forwarded {
+		return forwardedAddr(c, r)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	return host, err == nil
+}
+
+func forwardedAddr(c *clientIPs, r *http.Request) (string, bool) {
+	ip, ok := c.clientIP(r)
+	if !ok {
+		return "", false
+	}
+	return ip.String(), true
 }
 
 // clientIP returns the request's client address, unmapped and without zone.
@@ -107,6 +130,19 @@ func parseAddr(s string) (netip.Addr, bool) {
 		return a.Unmap().WithZone(""), true
 	}
 	return netip.Addr{}, false
+}
+
+// sameClientAddr reports whether the address a token was bound to and the
+// request's client address (both as clientAddr writes them) share the
+// configured prefix. Equal text is the same address, without parsing.
+func sameClientAddr(c *clientIPs, bound, current string) bool {
+	return bound == current || samePrefix(c, bound, current)
+}
+
+func samePrefix(c *clientIPs, bound, current string) bool {
+	a, okA := parseAddr(bound)
+	b, okB := parseAddr(current)
+	return okA && okB && c.sameClient(a, b)
 }
 
 // sameClient reports whether two addresses share the configured prefix.

@@ -115,13 +115,13 @@ func TestNewWithoutSecretUsesOneKeyPerProcess(t *testing.T) {
 	require.NoError(t, err)
 	b, err := newHandler(http.NotFoundHandler(), cfg, "b")
 	require.NoError(t, err)
-	assert.Equal(t, a.codec.sealID, b.codec.sealID, "every instance of the process shares the random key")
+	assert.Equal(t, a.codec.sealKey.header, b.codec.sealKey.header, "every instance of the process shares the random key")
 
 	other := CreateConfig()
 	other.Secret = testSecret
 	c, err := newHandler(http.NotFoundHandler(), other, "c")
 	require.NoError(t, err)
-	assert.NotEqual(t, a.codec.sealID, c.codec.sealID)
+	assert.NotEqual(t, a.codec.sealKey.header, c.codec.sealKey.header)
 }
 
 func TestNewTrimsListEntries(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // cookieOctets are the bytes RFC 6265 allows in a cookie value.
@@ -125,7 +124,7 @@ func parseSameSite(s string) (string, error) {
 }
 
 // header returns the Set-Cookie value for a session value.
-func (s *cookieSpec) header(value string, secure bool) string {
+func setCookie(s *cookieSpec, value string, secure bool) string {
 	if secure {
 		return s.prefix + value + s.secureSuffix
 	}
@@ -159,7 +158,7 @@ const (
 // responseSession looks for the session cookie in a response's Set-Cookie
 // headers: the last one for the name wins; an empty value, Max-Age <= 0 or
 // an expiry in the past deletes it.
-func responseSession(h http.Header, name string, now time.Time) (string, int) {
+func responseSession(h http.Header, name string, nowMs int64) (string, int) {
 	lines := h["Set-Cookie"]
 	if len(lines) == 0 {
 		return "", sessionUntouched
@@ -182,11 +181,22 @@ func responseSession(h http.Header, name string, now time.Time) (string, int) {
 			continue
 		}
 		value, state = c.Value, sessionSet
-		if c.Value == "" || c.MaxAge < 0 || (!c.Expires.IsZero() && !c.Expires.After(now)) {
+		if c.Value == "" || c.MaxAge < 0 || (!c.Expires.IsZero() && c.Expires.UnixMilli() <= nowMs) {
 			value, state = "", sessionDeleted
 		}
 	}
 	return value, state
+}
+
+// redirectSession is the session a redirect hands over: the one its
+// response sets (a sign-in), none when the response deletes it (a sign-out),
+// or else the request's.
+func redirectSession(header http.Header, r *http.Request, name string, nowMs int64) string {
+	session, state := responseSession(header, name, nowMs)
+	if state == sessionUntouched {
+		return requestSession(r, name)
+	}
+	return session
 }
 
 // requestSession returns the first session cookie of the request.

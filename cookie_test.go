@@ -90,10 +90,10 @@ func TestCookieSpec(t *testing.T) {
 		t.Run(test.desc, func(t *testing.T) {
 			spec, err := newCookieSpec(test.name, test.cookie)
 			require.NoError(t, err)
-			assert.Equal(t, test.plain, spec.header("v", false))
-			assert.Equal(t, test.https, spec.header("v", true))
+			assert.Equal(t, test.plain, setCookie(spec, "v", false))
+			assert.Equal(t, test.https, setCookie(spec, "v", true))
 
-			parsed := (&http.Response{Header: http.Header{"Set-Cookie": {spec.header("v", true)}}}).Cookies()
+			parsed := (&http.Response{Header: http.Header{"Set-Cookie": {setCookie(spec, "v", true)}}}).Cookies()
 			require.Len(t, parsed, 1, "net/http must parse what we write")
 			assert.Equal(t, test.name, parsed[0].Name)
 		})
@@ -186,7 +186,7 @@ func TestResponseSession(t *testing.T) {
 			if test.setCookies != nil {
 				h["Set-Cookie"] = test.setCookies
 			}
-			value, state := responseSession(h, "_session_id", now)
+			value, state := responseSession(h, "_session_id", now.UnixMilli())
 			assert.Equal(t, test.value, value)
 			assert.Equal(t, test.state, state)
 		})

@@ -8,7 +8,7 @@ import (
 // serveHandoff answers GET|HEAD {handoffPath}?to=<absolute URL> with a 303
 // to that URL, carrying a token when the client has a session. The backend
 // never sees these requests.
-func (h *handler) serveHandoff(rw http.ResponseWriter, r *http.Request) {
+func serveHandoff(h *handler, rw http.ResponseWriter, r *http.Request) {
 	header := rw.Header()
 	header["Cache-Control"] = []string{"no-store"}
 	header["Referrer-Policy"] = []string{"no-referrer"}
@@ -23,14 +23,14 @@ func (h *handler) serveHandoff(rw http.ResponseWriter, r *http.Request) {
 		plainError(rw, http.StatusBadRequest, "session handoff: exactly one 'to' parameter is required\n")
 		return
 	}
-	target, ok := h.targets.targetHost(to[0], false)
+	target, ok := targetHost(h.targets, to[0], false)
 	if !ok {
 		plainError(rw, http.StatusBadRequest, "session handoff: 'to' must be an absolute http(s) URL to an allowed host\n")
 		return
 	}
 	location := to[0]
 	if target != normalizeHost(r.Host) {
-		if token, ok := h.issue(r, target, requestSession(r, h.cookieName)); ok {
+		if token, ok := issue(h, r, target, requestSession(r, h.cookieName), nowMs(h)); ok {
 			location = withParam(location, h.tokenParam, token)
 		}
 	}

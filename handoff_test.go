@@ -59,7 +59,7 @@ func TestHandoff(t *testing.T) {
 				}
 			case test.wantToken:
 				assert.True(t, strings.HasPrefix(loc, test.location), loc)
-				_, err := h.codec.openToken(tokenFrom(t, loc, "_hs_"), checkout)
+				_, err := openToken(h.codec, tokenFrom(t, loc, "_hs_"), checkout)
 				require.NoError(t, err)
 			default:
 				assert.Equal(t, test.location, loc)

@@ -2,6 +2,8 @@ package sessioninjector
 
 import (
 	"fmt"
+	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -16,14 +18,17 @@ const (
 // port and one trailing dot. IPv6 literals keep their brackets.
 func normalizeHost(hostport string) string {
 	host := hostport
-	if strings.HasPrefix(host, "[") {
-		if i := strings.IndexByte(host, ']'); i > 0 {
-			host = host[:i+1]
+	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		if host[0] != '[' {
+			host = host[:i]
+		} else if j := strings.IndexByte(host, ']'); j > 0 {
+			host = host[:j+1]
 		}
-	} else if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = host[:i]
 	}
-	return strings.ToLower(strings.TrimSuffix(host, "."))
+	if n := len(host); n > 0 && host[n-1] == '.' {
+		host = host[:n-1]
+	}
+	return strings.ToLower(host)
 }
 
 // hostMatcher answers whether a normalized host is an allowed target:
@@ -31,6 +36,11 @@ func normalizeHost(hostport string) string {
 type hostMatcher struct {
 	exact    map[string]bool
 	suffixes []string
+	// url matches a whole absolute or protocol-relative http(s) URL whose
+	// authority is an allowed host and an optional numeric port, and which
+	// holds none of unsafeURLChars; its first group is the host. Matching
+	// a Location is then one call, which is what the interpreter needs.
+	url *regexp.Regexp
 }
 
 // newHostMatcher validates the targetDomains patterns: ASCII host names
@@ -55,7 +65,35 @@ func newHostMatcher(patterns []string) (*hostMatcher, error) {
 	if len(m.exact) == 0 && len(m.suffixes) == 0 {
 		return nil, nil
 	}
+	var hosts []string
+	for name := range m.exact {
+		hosts = append(hosts, anyCase(name))
+	}
+	sort.Strings(hosts)
+	for _, suffix := range m.suffixes {
+		hosts = append(hosts, "(?:[a-zA-Z0-9-]+\\.)+"+anyCase(suffix[1:]))
+	}
+	m.url = regexp.MustCompile(`^(?:[hH][tT][tT][pP][sS]?:)?//(` + strings.Join(hosts, "|") + `)\.?(?::[0-9]*)?(?:[/?#][^\\\x00-\x20\x7f]*)?$`)
 	return m, nil
+}
+
+// anyCase writes a validated host name as a regular expression matching it
+// in any ASCII case: (?i) would also fold non-ASCII look-alikes such as the
+// Kelvin sign into k.
+func anyCase(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			b.WriteString("[" + string(c) + string(c-'a'+'A') + "]")
+		case c == '.':
+			b.WriteString(`\.`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // validHostName checks a lower-case DNS name made of letters, digits and hyphens.
@@ -93,34 +131,15 @@ func (m *hostMatcher) match(host string) bool {
 // optional numeric port: userinfo, percent-encoding or non-ASCII bytes in
 // the authority, and backslashes, whitespace or control characters anywhere
 // in the URL make it unmatched, so browsers and this check agree on the host.
-func (m *hostMatcher) targetHost(rawURL string, relativeScheme bool) (string, bool) {
-	var rest string
-	switch {
-	case len(rawURL) > 8 && strings.EqualFold(rawURL[:8], "https://"):
-		rest = rawURL[8:]
-	case len(rawURL) > 7 && strings.EqualFold(rawURL[:7], "http://"):
-		rest = rawURL[7:]
-	case relativeScheme && strings.HasPrefix(rawURL, "//"):
-		rest = rawURL[2:]
-	default:
+func targetHost(m *hostMatcher, rawURL string, relativeScheme bool) (string, bool) {
+	if m == nil {
 		return "", false
 	}
-	if strings.ContainsAny(rawURL, unsafeURLChars) {
+	at := m.url.FindStringSubmatchIndex(rawURL)
+	if at == nil || (at[2] == 2 && !relativeScheme) {
 		return "", false
 	}
-	authority := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		authority = rest[:i]
-	}
-	host, port, hasPort := strings.Cut(authority, ":")
-	if hasPort && strings.Trim(port, digitChars) != "" {
-		return "", false
-	}
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if m == nil || !m.match(host) {
-		return "", false
-	}
-	return host, true
+	return strings.ToLower(rawURL[at[2]:at[3]]), true
 }
 
 // unsafeURLChars are bytes that browsers strip, fold or reinterpret in a URL.

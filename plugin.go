@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -147,6 +148,7 @@ type handler struct {
 	name         string
 	cookieName   string
 	tokenParam   string
+	tokenQuery   *regexp.Regexp // matches a raw query that may hold tokenParam, literal or percent-encoded
 	lifetimeMs   int64
 	dieOnFailure bool
 	targets      *hostMatcher // nil: receive only
@@ -161,8 +163,8 @@ type handler struct {
 	codec        *codec
 	replay       *replayCache
 	replayCap    int
-	redis        *redisStore // nil: the in-memory replay cache
-	now          func() time.Time
+	redis        *redisStore      // nil: the in-memory replay cache
+	now          func() time.Time // nil: time.Now (tests set a clock)
 	debugf       func(format string, args ...interface{})
 }
 
@@ -230,6 +232,7 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		name:         name,
 		cookieName:   cookieName,
 		tokenParam:   tokenParam,
+		tokenQuery:   regexp.MustCompile(regexp.QuoteMeta(tokenParam) + "|%"),
 		lifetimeMs:   lifetime.Milliseconds(),
 		dieOnFailure: c.DieOnHandshakeFailure,
 		targets:      targets,
@@ -245,57 +248,67 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		replay:       sharedReplayCache,
 		replayCap:    c.ReplayCacheSize,
 		redis:        redis,
-		now:          time.Now,
 		debugf:       debugf,
 	}, nil
 }
 
 // ServeHTTP passes every request through, except one that carries a token
 // (verified and redeemed; the query is parsed only when it holds the
-// parameter's name or a percent-encoding that could spell it), one to the handoff endpoint, and the redirects of
-// navigations (watched for a cross-domain Location).
+// parameter's name or a percent-encoding that could spell it), one to the
+// handoff endpoint, and the redirects of navigations (watched for a
+// cross-domain Location).
+//
+// The helpers of the request path are plain functions, not methods: under
+// Traefik's interpreter a method call costs several times a function call.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	if q := r.URL.RawQuery; q != "" && (strings.Contains(q, h.tokenParam) || strings.Contains(q, "%")) && h.receive(rw, r) {
+	if r.URL.RawQuery != "" && h.tokenQuery.MatchString(r.URL.RawQuery) && receive(h, rw, r) {
 		return
 	}
 	if h.handoff && r.URL.Path == h.handoffPath {
-		h.serveHandoff(rw, r)
+		serveHandoff(h, rw, r)
 		return
 	}
-	if !h.wrap || !mayCarryToken(r.Header) {
-		h.next.ServeHTTP(rw, r)
+	if h.wrap && navigation(r.Header) {
+		watchRedirect(h, rw, r)
 		return
 	}
-	h.next.ServeHTTP(&redirectWriter{rw: rw, h: h, r: r}, r)
+	h.next.ServeHTTP(rw, r)
 }
 
-// issue seals a token handing session to target for this request's client.
-// It issues nothing when there is no valid session or no client address.
-func (h *handler) issue(r *http.Request, target, session string) (string, bool) {
+// watchRedirect serves a navigation through a writer that seals a token
+// into a redirect to an allowed target.
+func watchRedirect(h *handler, rw http.ResponseWriter, r *http.Request) {
+	h.next.ServeHTTP(&redirectWriter{ResponseWriter: rw, h: h, r: r}, r)
+}
+
+// nowMs is the handler's clock in Unix milliseconds.
+func nowMs(h *handler) int64 {
+	if h.now != nil {
+		return h.now().UnixMilli()
+	}
+	return time.Now().UnixMilli()
+}
+
+// issue seals a token handing session to target for this request's client,
+// dated now (Unix ms). It issues nothing when there is no valid session or
+// no client address.
+func issue(h *handler, r *http.Request, target, session string, now int64) (string, bool) {
 	if !validCookieValue(session) {
 		return "", false
 	}
-	cl := claims{
-		createdMs:  h.now().UnixMilli(),
-		lifetimeMs: h.lifetimeMs,
-		target:     target,
-		source:     normalizeHost(r.Host),
-		session:    session,
-	}
+	client := ""
 	if h.bindClientIP {
-		ip, ok := h.clients.clientIP(r)
-		if !ok {
-			h.logf("no token issued: client address not found")
-			return "", false
+		var ok bool
+		if client, ok = clientAddr(h.clients, r); !ok {
+			return noToken(h, "client address not found")
 		}
-		cl.clientIP = ip.String()
 	}
-	token, err := h.codec.seal(&cl)
-	if err != nil {
-		h.logf("no token issued: %v", err)
-		return "", false
-	}
-	return token, true
+	return seal(h.codec, &claims{createdMs: now, lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: session}), true
+}
+
+func noToken(h *handler, why string) (string, bool) {
+	h.logf("no token issued: %s", why)
+	return "", false
 }
 
 // logf writes a debug line naming the middleware. Tokens and cookie values are never logged.

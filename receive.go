@@ -3,7 +3,6 @@ package sessioninjector
 import (
 	"fmt"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -30,106 +29,140 @@ func refuse(category, detail string) *refusal {
 	return &refusal{category: category, detail: detail}
 }
 
+// Refusals with a fixed detail, built once.
+var (
+	refusedMalformedQuery = refuse(reasonInvalid, "malformed query")
+	refusedFuture         = refuse(reasonInvalid, "token dated in the future")
+	refusedExpired        = refuse(reasonExpired, "token expired")
+	refusedSession        = refuse(reasonInvalid, "session value is not a valid cookie value")
+	refusedUnbound        = refuse(reasonWrongClient, "token not bound to a client, but bindClientIP is on")
+	refusedNoClient       = refuse(reasonWrongClient, "client address not found")
+	refusedOtherClient    = refuse(reasonWrongClient, "token issued to another client address")
+	refusedReplayed       = refuse(reasonReplayed, "token already redeemed")
+	refusedCacheFull      = refuse(reasonUnavailable, "replay cache full (replayCacheSize)")
+)
+
 // receive handles a request whose query may carry a token, and reports
 // false when it holds no token parameter after all.
-func (h *handler) receive(rw http.ResponseWriter, r *http.Request) bool {
+func receive(h *handler, rw http.ResponseWriter, r *http.Request) bool {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	tokens := query[h.tokenParam]
 	if len(tokens) == 0 && (err == nil || !strings.Contains(r.URL.RawQuery, h.tokenParam)) {
 		return false // no token; a malformed query that mentions one is refused below
 	}
-	cl, why := h.verify(r, tokens, err)
-	if why != nil {
-		h.logf("handoff refused (%s): %s", why.category, why.detail)
-		if h.dieOnFailure {
-			rw.Header()["Cache-Control"] = []string{"no-store"}
-			rw.Header()["Referrer-Policy"] = []string{"no-referrer"}
-			plainError(rw, http.StatusForbidden, "session handoff refused: "+why.category+"\n")
-			return true
-		}
-		h.stripToken(r)
-		h.next.ServeHTTP(rw, r)
-		return true
+	if cl, why := verify(h, r, tokens, err); why != nil {
+		refused(h, rw, r, why)
+	} else {
+		serveRedeemed(h, rw, r, cl, tokens[0])
 	}
-
-	h.stripToken(r)
-	injectCookie(r.Header, h.cookieName, cl.session)
-	header := rw.Header()
-	header["Set-Cookie"] = append(header["Set-Cookie"], h.cookie.header(cl.session, isHTTPS(r)))
-	header["Cache-Control"] = []string{"no-store"}
-	header["Referrer-Policy"] = []string{"no-referrer"}
-	if h.cleanURL && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		header["Location"] = []string{cleanLocation(r)}
-		rw.WriteHeader(http.StatusSeeOther)
-		return true
-	}
-	h.next.ServeHTTP(rw, r)
 	return true
 }
 
+// refused answers 403 to a refused token or, without dieOnHandshakeFailure,
+// strips it and goes on without a session.
+func refused(h *handler, rw http.ResponseWriter, r *http.Request, why *refusal) {
+	h.logf("handoff refused (%s): %s", why.category, why.detail)
+	if h.dieOnFailure {
+		rw.Header()["Cache-Control"] = []string{"no-store"}
+		rw.Header()["Referrer-Policy"] = []string{"no-referrer"}
+		plainError(rw, http.StatusForbidden, "session handoff refused: "+why.category+"\n")
+		return
+	}
+	stripToken(h, r)
+	h.next.ServeHTTP(rw, r)
+}
+
+// serveRedeemed sets the session cookie on this host and either answers a GET or
+// HEAD with a 303 to the URL without the token (cleanURL) or passes the
+// request on, stripped of the token and carrying the session.
+func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cl *claims, token string) {
+	header := rw.Header()
+	header["Set-Cookie"] = append(header["Set-Cookie"], setCookie(h.cookie, cl.session, isHTTPS(r)))
+	header["Cache-Control"] = []string{"no-store"}
+	header["Referrer-Policy"] = []string{"no-referrer"}
+	if h.cleanURL && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		header["Location"] = []string{cleanLocation(r, withoutToken(r.URL.RawQuery, h.tokenParam, token))}
+		rw.WriteHeader(http.StatusSeeOther)
+		return
+	}
+	stripToken(h, r)
+	injectCookie(r.Header, h.cookieName, cl.session)
+	h.next.ServeHTTP(rw, r)
+}
+
 // verify checks the request's token parameters and, last of all, redeems the token.
-func (h *handler) verify(r *http.Request, tokens []string, queryErr error) (*claims, *refusal) {
+func verify(h *handler, r *http.Request, tokens []string, queryErr error) (*claims, *refusal) {
 	if queryErr != nil {
-		return nil, refuse(reasonInvalid, "malformed query")
+		return nil, refusedMalformedQuery
 	}
 	if len(tokens) != 1 {
-		return nil, refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", len(tokens)))
+		return nil, tokenCount(len(tokens))
 	}
-	host := normalizeHost(r.Host)
-	cl, err := h.codec.openToken(tokens[0], host)
+	cl, err := openToken(h.codec, tokens[0], normalizeHost(r.Host))
 	if err != nil {
 		return nil, refuse(reasonInvalid, err.Error())
 	}
-	if cl.target != host {
-		return nil, refuse(reasonInvalid, "token for another host")
-	}
-	now := h.now().UnixMilli()
+	now := nowMs(h)
 	if cl.createdMs > now+maxFutureSkewMs {
-		return nil, refuse(reasonInvalid, "token dated in the future")
+		return nil, refusedFuture
 	}
 	lifetime := h.lifetimeMs
 	if cl.lifetimeMs < lifetime {
 		lifetime = cl.lifetimeMs
 	}
 	if now-cl.createdMs >= lifetime {
-		return nil, refuse(reasonExpired, "token expired")
+		return nil, refusedExpired
 	}
 	if h.bindClientIP {
-		if why := h.checkClient(r, cl); why != nil {
+		if why := checkClient(h, r, cl); why != nil {
 			return nil, why
 		}
 	}
 	if !validCookieValue(cl.session) {
-		return nil, refuse(reasonInvalid, "session value is not a valid cookie value")
+		return nil, refusedSession
 	}
 	if h.singleUse {
-		if why := h.redeem(cl, cl.createdMs+lifetime+maxFutureSkewMs, now); why != nil {
+		if why := redeem(h, cl, cl.createdMs+lifetime+maxFutureSkewMs, now); why != nil {
 			return nil, why
 		}
 	}
 	return cl, nil
 }
 
-func (h *handler) checkClient(r *http.Request, cl *claims) *refusal {
+func tokenCount(n int) *refusal {
+	return refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", n))
+}
+
+func checkClient(h *handler, r *http.Request, cl *claims) *refusal {
 	if cl.clientIP == "" {
-		return refuse(reasonWrongClient, "token not bound to a client, but bindClientIP is on")
+		return refusedUnbound
 	}
-	bound, err := netip.ParseAddr(cl.clientIP)
-	if err != nil {
-		return refuse(reasonInvalid, "malformed client address in token")
-	}
-	ip, ok := h.clients.clientIP(r)
+	current, ok := clientAddr(h.clients, r)
 	if !ok {
-		return refuse(reasonWrongClient, "client address not found")
+		return refusedNoClient
 	}
-	if !h.clients.sameClient(bound, ip) {
-		return refuse(reasonWrongClient, "token issued to another client address")
+	if !sameClientAddr(h.clients, cl.clientIP, current) {
+		return refusedOtherClient
 	}
 	return nil
 }
 
+// withoutToken is withoutParam for a query known to hold the parameter
+// once: when it ends with the literal name=token, as the queries this
+// middleware writes do, that suffix is simply cut.
+func withoutToken(query, name, token string) string {
+	param := name + "=" + token
+	if query == param {
+		return ""
+	}
+	if strings.HasSuffix(query, "&"+param) {
+		return query[:len(query)-len(param)-1]
+	}
+	return withoutParam(query, name)
+}
+
 // stripToken removes the token parameter from the request's URL and RequestURI.
-func (h *handler) stripToken(r *http.Request) {
+func stripToken(h *handler, r *http.Request) {
 	r.URL.RawQuery = withoutParam(r.URL.RawQuery, h.tokenParam)
 	if r.RequestURI != "" {
 		path, _, _ := strings.Cut(r.RequestURI, "?")
@@ -140,10 +173,10 @@ func (h *handler) stripToken(r *http.Request) {
 	}
 }
 
-// cleanLocation is the absolute URL of the request, on its own host, once
-// its token is stripped: absolute, so that a path like //evil.example can
+// cleanLocation is the absolute URL of the request, on its own host, with
+// the query stripped of its token: absolute, so that a path like //evil.example can
 // never turn the 303 into an open redirect.
-func cleanLocation(r *http.Request) string {
+func cleanLocation(r *http.Request, query string) string {
 	scheme := "http://"
 	if isHTTPS(r) {
 		scheme = "https://"
@@ -152,11 +185,10 @@ func cleanLocation(r *http.Request) string {
 	if path == "" {
 		path = "/"
 	}
-	loc := scheme + r.Host + path
-	if r.URL.RawQuery != "" {
-		loc += "?" + r.URL.RawQuery
+	if query != "" {
+		return scheme + r.Host + path + "?" + query
 	}
-	return loc
+	return scheme + r.Host + path
 }
 
 // isHTTPS reports whether the client reached Traefik over TLS.

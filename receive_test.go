@@ -142,7 +142,7 @@ func TestReceiveRefusals(t *testing.T) {
 		}},
 		{desc: "replay cache full", query: "_hs_=" + good, edit: func(c *Config) { c.ReplayCacheSize = 1 }, category: reasonUnavailable,
 			before: func(_ *testing.T, dst *handler, clock *testClock) {
-				dst.replay.redeem("other", clock.t.UnixMilli()+60_000, clock.t.UnixMilli(), 1)
+				redeemID(dst.replay, "other", clock.t.UnixMilli()+60_000, clock.t.UnixMilli(), 1)
 			}},
 	}
 	for _, test := range tests {
@@ -234,7 +234,7 @@ func TestReceiveBehindProxy(t *testing.T) {
 	src, _ := newTestHandler(t, nil, func(c *Config) { sourceConfig(c); c.IPStrategy.ExcludedIPs = []string{"10.0.0.0/8"} })
 	r := request(http.MethodGet, shopHost, "/", "10.0.0.1:1", "s1")
 	r.Header.Set("X-Forwarded-For", "198.51.100.7, 10.0.0.2")
-	token, ok := src.issue(r, checkout, "s1")
+	token, ok := issue(src, r, checkout, "s1", nowMs(src))
 	require.True(t, ok)
 
 	dst, _ := newTestHandler(t, &recorder{}, func(c *Config) { c.IPStrategy.Depth = 1 })
@@ -282,9 +282,8 @@ func TestReceiveInvalidSessionInToken(t *testing.T) {
 	src, _ := newTestHandler(t, nil, sourceConfig)
 	dst, clock := newTestHandler(t, &recorder{}, nil)
 	for _, session := range []string{"a;b", "a b", "a\r\nX: y", strings.Repeat("x", maxSessionBytes+1)} {
-		cl := claims{createdMs: clock.t.UnixMilli(), lifetimeMs: 5000, target: checkout, source: shopHost, clientIP: "192.0.2.10", session: session}
-		token, err := src.codec.seal(&cl)
-		require.NoError(t, err)
+		cl := claims{createdMs: clock.t.UnixMilli(), lifetimeMs: 5000, target: checkout, clientIP: "192.0.2.10", session: session}
+		token := seal(src.codec, &cl)
 		rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))
 		assert.Equal(t, http.StatusForbidden, rec.Code, "%q", session)
 		assert.Empty(t, rec.Header()["Set-Cookie"])

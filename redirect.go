@@ -14,113 +14,132 @@ var errNoHijack = errors.New("sessioninjector: the underlying ResponseWriter can
 // redirectWriter watches a navigation's response for a redirect to an
 // allowed target and seals a token into its Location. It overrides
 // WriteHeader only: a redirect always comes with an explicit WriteHeader.
+// Header and Write are the embedded writer's own, so under the interpreter
+// the backend's header and body writes never pass through interpreted code.
 type redirectWriter struct {
-	rw      http.ResponseWriter
+	http.ResponseWriter
 	h       *handler
 	r       *http.Request
 	written bool
 }
-
-// Header returns the wrapped writer's headers.
-func (w *redirectWriter) Header() http.Header { return w.rw.Header() }
-
-// Write writes to the wrapped writer.
-func (w *redirectWriter) Write(b []byte) (int, error) { return w.rw.Write(b) }
 
 // WriteHeader adds a token to a redirect to an allowed target, then writes the status.
 func (w *redirectWriter) WriteHeader(code int) {
 	if !w.written && code >= 300 && code < 400 {
 		w.written = true
 		if isRedirect(code) {
-			w.h.propagate(w.rw.Header(), w.r)
+			propagate(w.h, w.ResponseWriter.Header(), w.r)
 		}
 	} else if code >= 200 {
 		w.written = true
 	}
-	w.rw.WriteHeader(code)
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // Flush flushes the wrapped writer when it can.
 func (w *redirectWriter) Flush() {
-	if f, ok := w.rw.(http.Flusher); ok {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
 }
 
 // Hijack hands the connection over, for protocol upgrades.
 func (w *redirectWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if hj, ok := w.rw.(http.Hijacker); ok {
+	if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
 		return hj.Hijack()
 	}
 	return nil, nil, errNoHijack
 }
 
 // Unwrap returns the wrapped writer, for http.ResponseController.
-func (w *redirectWriter) Unwrap() http.ResponseWriter { return w.rw }
+func (w *redirectWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func isRedirect(code int) bool {
 	return code == http.StatusMovedPermanently || code == http.StatusFound || code == http.StatusSeeOther ||
 		code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect
 }
 
-// mayCarryToken reports whether a request can be a top-level navigation whose
+// navigation reports whether a request can be a top-level navigation whose
 // redirect may carry a token: Sec-Fetch-Mode says navigate or, from clients
 // that do not send it, the request accepts HTML. Fetches, subresources,
 // WebSocket upgrades, event streams and gRPC are never wrapped (under the
 // interpreter a wrapper costs them http.Flusher, so they would be buffered).
-func mayCarryToken(h http.Header) bool {
-	accept := h["Accept"]
+// Subresources, the most common case, are answered in the fewest steps.
+func navigation(h http.Header) bool {
 	if m := h["Sec-Fetch-Mode"]; len(m) != 0 {
-		if m[0] != "navigate" {
-			return false
-		}
-	} else if len(accept) == 0 || !strings.Contains(accept[0], "text/html") {
-		return false
+		return m[0] == "navigate" && notStream(h)
 	}
+	return acceptsHTML(h) && notStream(h)
+}
+
+func acceptsHTML(h http.Header) bool {
+	accept := h["Accept"]
+	return len(accept) != 0 && strings.Contains(accept[0], "text/html")
+}
+
+// notStream reports that a request is no protocol upgrade, event stream or gRPC call.
+func notStream(h http.Header) bool {
 	if len(h["Upgrade"]) != 0 {
 		return false
 	}
-	if len(accept) != 0 && strings.Contains(accept[0], "text/event-stream") {
+	if accept := h["Accept"]; len(accept) != 0 && strings.Contains(accept[0], "text/event-stream") {
 		return false
 	}
-	if ct := h["Content-Type"]; len(ct) != 0 && strings.HasPrefix(ct[0], "application/grpc") {
-		return false
-	}
-	return true
+	ct := h["Content-Type"]
+	return len(ct) == 0 || !strings.HasPrefix(ct[0], "application/grpc")
 }
 
 // propagate adds a token to a redirect's Location when it points at an
 // allowed target other than the request's own host and the client has a
 // session. Any other Location is left byte for byte.
-func (h *handler) propagate(header http.Header, r *http.Request) {
+//
+// Under the interpreter every call allocates all of its function's locals,
+// so the request path is cut into small functions whose rarely taken
+// branches live elsewhere.
+func propagate(h *handler, header http.Header, r *http.Request) {
 	loc := header["Location"]
 	if len(loc) != 1 {
 		return
 	}
-	target, ok := h.targets.targetHost(loc[0], true)
-	if !ok || target == normalizeHost(r.Host) {
-		return
+	if target, ok := targetHost(h.targets, loc[0], true); ok && target != normalizeHost(r.Host) {
+		sealLocation(h, header, r, loc[0], target)
 	}
-	session, state := responseSession(header, h.cookieName, h.now())
-	if state == sessionDeleted {
-		return
-	}
-	if state == sessionUntouched {
+}
+
+// sealLocation adds a token for target to the redirect to loc.
+func sealLocation(h *handler, header http.Header, r *http.Request, loc, target string) {
+	now := nowMs(h)
+	session := ""
+	if len(header["Set-Cookie"]) == 0 {
 		session = requestSession(r, h.cookieName)
+	} else {
+		session = redirectSession(header, r, h.cookieName, now)
 	}
-	token, ok := h.issue(r, target, session)
-	if !ok {
-		return
+	if token, ok := issue(h, r, target, session, now); ok {
+		header["Location"] = []string{withParam(loc, h.tokenParam, token)}
+		header["Cache-Control"] = []string{"no-store"}
+		header["Referrer-Policy"] = []string{"no-referrer"}
 	}
-	header["Location"] = []string{withParam(loc[0], h.tokenParam, token)}
-	header["Cache-Control"] = []string{"no-store"}
-	header["Referrer-Policy"] = []string{"no-referrer"}
 }
 
 // withParam sets name=value in a URL's query, replacing any existing
 // occurrence, keeping the other parameters in order and the fragment last.
 // value must need no escaping (tokens are base64url).
 func withParam(rawURL, name, value string) string {
+	if strings.ContainsAny(rawURL, "#%") || strings.Contains(rawURL, name) {
+		return mergeParam(rawURL, name, value)
+	}
+	sep := "&"
+	if i := strings.IndexByte(rawURL, '?'); i < 0 {
+		sep = "?"
+	} else if i == len(rawURL)-1 {
+		sep = ""
+	}
+	return rawURL + sep + name + "=" + value
+}
+
+// mergeParam is withParam for a URL with a query, a fragment or a percent-encoding.
+func mergeParam(rawURL, name, value string) string {
 	base, fragment := rawURL, ""
 	if i := strings.IndexByte(rawURL, '#'); i >= 0 {
 		base, fragment = rawURL[:i], rawURL[i:]
@@ -136,9 +155,13 @@ func withParam(rawURL, name, value string) string {
 // withoutParam drops every occurrence of name, literal or percent-encoded,
 // from a raw query and keeps the rest byte for byte.
 func withoutParam(query, name string) string {
-	if query == "" {
-		return ""
+	if strings.Contains(query, name) || strings.IndexByte(query, '%') >= 0 {
+		return dropParam(query, name)
 	}
+	return query
+}
+
+func dropParam(query, name string) string {
 	parts := strings.Split(query, "&")
 	kept := parts[:0]
 	for _, p := range parts {

@@ -86,11 +86,10 @@ func TestRedirectPropagation(t *testing.T) {
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 			assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
 
-			target, ok := h.targets.targetHost(test.location, true)
+			target, ok := targetHost(h.targets, test.location, true)
 			require.True(t, ok)
-			cl, err := h.codec.openToken(tokenFrom(t, loc, "_hs_"), target)
+			cl, err := openToken(h.codec, tokenFrom(t, loc, "_hs_"), target)
 			require.NoError(t, err)
-			assert.Equal(t, shopHost, cl.source)
 			assert.Equal(t, "192.0.2.10", cl.clientIP)
 			if test.session != "" {
 				assert.Equal(t, test.session, cl.session)
@@ -180,7 +179,7 @@ func TestWrapperKeepsFlusherAndHijacker(t *testing.T) {
 }
 
 func TestWrapperHijackUnsupported(t *testing.T) {
-	w := &redirectWriter{rw: httptest.NewRecorder()}
+	w := &redirectWriter{ResponseWriter: httptest.NewRecorder()}
 	_, _, err := w.Hijack()
 	assert.ErrorIs(t, err, errNoHijack)
 	w.Flush()

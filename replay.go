@@ -43,10 +43,10 @@ const (
 
 // redeem records id as used until expires; it fails when id is already
 // recorded or when capacity live entries are held.
-func (c *replayCache) redeem(id string, expires, now int64, capacity int) int {
+func redeemID(c *replayCache, id string, expires, now int64, capacity int) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.sweep(now)
+	sweep(c, now)
 	if exp, ok := c.expiries[id]; ok && exp > now {
 		return alreadyRedeemed
 	}
@@ -62,7 +62,7 @@ func (c *replayCache) redeem(id string, expires, now int64, capacity int) int {
 }
 
 // sweep drops expired entries from the head of the insertion order.
-func (c *replayCache) sweep(now int64) {
+func sweep(c *replayCache, now int64) {
 	for c.head < len(c.order) {
 		e := c.order[c.head]
 		if e.expires > now {

@@ -1,9 +1,11 @@
 package sessioninjector
 
 import (
+	"encoding/hex"
 	"fmt"
 	"log"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -63,26 +65,49 @@ func newRedisStore(c RedisConfig) (*redisStore, error) {
 // redeem records the token's id until it expires, in memory or in Redis,
 // and refuses a replay; with Redis unreachable it refuses or, with
 // onError allow, accepts without the single-use guarantee.
-func (h *handler) redeem(cl *claims, expires, now int64) *refusal {
+func redeem(h *handler, cl *claims, expires, now int64) *refusal {
 	if h.redis == nil {
-		switch h.replay.redeem(cl.id, expires, now, h.replayCap) {
+		switch redeemID(h.replay, cl.id, expires, now, h.replayCap) {
 		case alreadyRedeemed:
-			return refuse(reasonReplayed, "token already redeemed")
+			return refusedReplayed
 		case cacheFull:
-			return refuse(reasonUnavailable, "replay cache full (replayCacheSize)")
+			return refusedCacheFull
 		}
 		return nil
 	}
-	first, err := h.redis.pool.setNX(h.redis.prefix+cl.id, time.Duration(expires-now)*time.Millisecond)
+	return redeemRedis(h, cl, expires, now)
+}
+
+// redeemRedis records the token's id in Redis.
+// The key is the prefix and the token id in hex.
+func redeemRedis(h *handler, cl *claims, expires, now int64) *refusal {
+	first, err := h.redis.pool.setNX(h.redis.prefix+hex.EncodeToString([]byte(cl.id)), time.Duration(expires-now)*time.Millisecond)
 	if err != nil {
 		if h.redis.allowOnError {
 			log.Printf("sessioninjector %q: replay store unavailable, token accepted without the single-use guarantee (onError allow): %v", h.name, err)
 			return nil
 		}
+		logStoreError(h, now, err)
 		return refuse(reasonUnavailable, "replay store unavailable: "+err.Error())
 	}
 	if !first {
-		return refuse(reasonReplayed, "token already redeemed")
+		return refusedReplayed
 	}
 	return nil
+}
+
+// storeErrorEveryMs is how often, at most, a failing Redis is reported at
+// error level while onError reject refuses redemptions (each refusal is
+// also logged at debug level).
+const storeErrorEveryMs = 10000
+
+// lastStoreError is when a failing Redis was last reported, in Unix ms.
+var lastStoreError atomic.Int64
+
+func logStoreError(h *handler, now int64, err error) {
+	last := lastStoreError.Load()
+	if now-last < storeErrorEveryMs || !lastStoreError.CompareAndSwap(last, now) {
+		return
+	}
+	log.Printf("sessioninjector %q: replay store unavailable, redemptions refused (onError reject): %v", h.name, err)
 }

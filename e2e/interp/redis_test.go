@@ -39,7 +39,7 @@ func TestRedisReplayStore(t *testing.T) {
 	require.Len(t, sets, 2)
 	assert.Equal(t, sets[0][1], sets[1][1], "the same key twice")
 	assert.Equal(t, []string{"SET", sets[0][1], "1", "NX", "PX"}, sets[0][:5])
-	assert.Regexp(t, `^si-test:[0-9a-f]{32}$`, sets[0][1])
+	assert.Regexp(t, `^si-test:[0-9a-f]{24}$`, sets[0][1])
 	ms, err := strconv.Atoi(sets[0][5])
 	require.NoError(t, err)
 	assert.Greater(t, ms, 5000, "kept past the token's lifetime plus skew")
