@@ -96,7 +96,7 @@ func TestRedisCredentialsAndDatabase(t *testing.T) {
 		d.Middlewares[name] = injector(secretMain, nil, redisStore(redis.Addr, tt.redis))
 	}
 	d.Middlewares["shop"] = injector(secretMain, targets, nil)
-	tr := harness.Start(t, harness.Options{Dynamic: d})
+	tr := harness.Start(t, harness.Options{Dynamic: d, AllowLog: []string{rejectLogLine}})
 	e := &env{t: t, tr: tr}
 	b := e.newBrowser("")
 	session := b.signIn(shopHost, "Ada")

@@ -23,6 +23,10 @@ const outageRedisTimeout = 300 * time.Millisecond
 // the single-use guarantee (replaystore.go).
 const allowLogLine = "replay store unavailable, token accepted without the single-use guarantee (onError allow)"
 
+// rejectLogLine is what the plugin logs at error level, at most every ten
+// seconds, while a failing Redis makes it refuse redemptions.
+const rejectLogLine = "replay store unavailable, redemptions refused (onError reject)"
+
 // outageConfig is a shop handing sessions to three checkouts that share
 // one Redis replay store and differ in how they meet its failures.
 func outageConfig(appURL, redisAddr string) harness.Dynamic {
@@ -57,7 +61,7 @@ func outageConfig(appURL, redisAddr string) harness.Dynamic {
 func TestRedisOutage(t *testing.T) {
 	redis := harness.StartRedis(t)
 	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
-	tr := harness.Start(t, harness.Options{Dynamic: outageConfig(app, redis.Addr), AllowLog: []string{allowLogLine}})
+	tr := harness.Start(t, harness.Options{Dynamic: outageConfig(app, redis.Addr), AllowLog: []string{allowLogLine, rejectLogLine}})
 	e := &env{t: t, tr: tr}
 	shop := e.newBrowser("")
 	session := shop.signIn(shopHost, "Olga")
@@ -97,6 +101,7 @@ func TestRedisOutage(t *testing.T) {
 			assertRefused(t, b, b.get(loc), "unavailable")
 			line := requireLogLine(t, tr, `"checkout@`, "handoff refused (unavailable)", redis.Addr)
 			assert.Contains(t, line, "replay store unavailable")
+			requireLogLine(t, tr, " ERR ", `"checkout@`, rejectLogLine, redis.Addr)
 		},
 		"allow": func(t *testing.T) {
 			_, hops := redeem(t, "http://"+checkoutAllow+"/")

@@ -28,7 +28,7 @@ func TestSingleUseAcrossReplicasWithRedis(t *testing.T) {
 		},
 		Services: map[string]harness.Service{"app": {URL: app}},
 	}
-	replicas := harness.StartN(t, 2, harness.Options{Dynamic: d})
+	replicas := harness.StartN(t, 2, harness.Options{Dynamic: d, AllowLog: []string{rejectLogLine}})
 	onA := &browser{t: t, c: harness.Hosts{"": replicas[0]}.Client("")}
 	onB := &browser{t: t, c: harness.Hosts{"": replicas[1]}.Client("")}
 
