@@ -132,13 +132,9 @@ func parseAddr(s string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// sameClientAddr reports whether the address a token was bound to and the
-// request's client address (both as clientAddr writes them) share the
-// configured prefix. Equal text is the same address, without parsing.
-func sameClientAddr(c *clientIPs, bound, current string) bool {
-	return bound == current || samePrefix(c, bound, current)
-}
-
+// samePrefix reports whether the address a token was bound to and the
+// request's client address (both as clientAddr writes them, and different
+// as text) share the configured prefix.
 func samePrefix(c *clientIPs, bound, current string) bool {
 	a, okA := parseAddr(bound)
 	b, okB := parseAddr(current)

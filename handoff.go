@@ -29,7 +29,7 @@ func serveHandoff(h *handler, rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	location := to[0]
-	if target != normalizeHost(r.Host) {
+	if !isOwnHost(r.Host, target) {
 		if token, ok := issue(h, r, target, requestSession(r, h.cookieName), nowMs(h)); ok {
 			location = withParam(location, h.tokenParam, token)
 		}

@@ -77,11 +77,12 @@ func refused(h *handler, rw http.ResponseWriter, r *http.Request, why *refusal) 
 // request on, stripped of the token and carrying the session.
 func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cl *claims, token string) {
 	header := rw.Header()
-	header["Set-Cookie"] = append(header["Set-Cookie"], setCookie(h.cookie, cl.session, isHTTPS(r)))
+	https := isHTTPS(r)
+	header["Set-Cookie"] = append(header["Set-Cookie"], setCookie(h.cookie, cl.session, https))
 	header["Cache-Control"] = []string{"no-store"}
 	header["Referrer-Policy"] = []string{"no-referrer"}
 	if h.cleanURL && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		header["Location"] = []string{cleanLocation(r, withoutToken(r.URL.RawQuery, h.tokenParam, token))}
+		header["Location"] = []string{cleanLocation(r, withoutToken(r.URL.RawQuery, h.tokenParam, token), https)}
 		rw.WriteHeader(http.StatusSeeOther)
 		return
 	}
@@ -141,7 +142,7 @@ func checkClient(h *handler, r *http.Request, cl *claims) *refusal {
 	if !ok {
 		return refusedNoClient
 	}
-	if !sameClientAddr(h.clients, cl.clientIP, current) {
+	if cl.clientIP != current && !samePrefix(h.clients, cl.clientIP, current) {
 		return refusedOtherClient
 	}
 	return nil
@@ -176,9 +177,9 @@ func stripToken(h *handler, r *http.Request) {
 // cleanLocation is the absolute URL of the request, on its own host, with
 // the query stripped of its token: absolute, so that a path like //evil.example can
 // never turn the 303 into an open redirect.
-func cleanLocation(r *http.Request, query string) string {
+func cleanLocation(r *http.Request, query string, https bool) string {
 	scheme := "http://"
-	if isHTTPS(r) {
+	if https {
 		scheme = "https://"
 	}
 	path := r.URL.EscapedPath()

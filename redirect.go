@@ -101,9 +101,15 @@ func propagate(h *handler, header http.Header, r *http.Request) {
 	if len(loc) != 1 {
 		return
 	}
-	if target, ok := targetHost(h.targets, loc[0], true); ok && target != normalizeHost(r.Host) {
+	if target, ok := targetHost(h.targets, loc[0], true); ok && !isOwnHost(r.Host, target) {
 		sealLocation(h, header, r, loc[0], target)
 	}
+}
+
+// isOwnHost reports whether a Host header names target, a normalized host:
+// cheaply false unless the header starts with it.
+func isOwnHost(host, target string) bool {
+	return len(host) >= len(target) && strings.EqualFold(host[:len(target)], target) && normalizeHost(host) == target
 }
 
 // sealLocation adds a token for target to the redirect to loc.

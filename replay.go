@@ -46,19 +46,27 @@ const (
 func redeemID(c *replayCache, id string, expires, now int64, capacity int) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	sweep(c, now)
-	if exp, ok := c.expiries[id]; ok && exp > now {
+	if c.head < len(c.order) && c.order[c.head].expires <= now {
+		sweep(c, now)
+	}
+	if c.expiries[id] > now {
 		return alreadyRedeemed
 	}
-	if len(c.expiries) >= capacity && now >= c.nextFullSweep {
-		c.sweepAll(now)
-	}
-	if len(c.expiries) >= capacity {
+	if len(c.expiries) >= capacity && !makeRoom(c, now, capacity) {
 		return cacheFull
 	}
 	c.expiries[id] = expires
 	c.order = append(c.order, replayEntry{id: id, expires: expires})
 	return redeemed
+}
+
+// makeRoom sweeps a full cache end to end, at most once a second, and
+// reports whether it has room then.
+func makeRoom(c *replayCache, now int64, capacity int) bool {
+	if now >= c.nextFullSweep {
+		c.sweepAll(now)
+	}
+	return len(c.expiries) < capacity
 }
 
 // sweep drops expired entries from the head of the insertion order.
