@@ -26,19 +26,23 @@ const (
 )
 
 // Memory bound of the flood. A replay-cache entry is a map entry (the
-// 32-character token id, its 16-byte string header, an 8-byte expiry,
-// about as much again in map overhead) plus an element of the
-// insertion-order slice (24 bytes, whose capacity doubles): about 200
+// token id, a few dozen bytes at most, its 16-byte string header, an
+// 8-byte expiry, about as much again in map overhead) plus an element of
+// the insertion-order slice (24 bytes, whose capacity doubles): about 200
 // bytes live. Go lets the heap grow to twice the live heap before
 // collecting (GOGC=100) and the resident memory follows the heap's peak,
 // so an entry may cost 400 bytes of RSS; the interpreter's reflection
-// values are allowed as much again and more. floodSlack covers what does
-// not scale with the entries: the flood's connections and goroutines, and
-// the heap's own noise (a few MiB from run to run under the mixed load).
+// values are allowed as much again and more. The sessions carried are as
+// large as a cookie-store session (floodSessionBytes), so an entry that
+// kept the token's decrypted plaintext alive, the session with it, would
+// cost several times the budget. floodSlack covers what does not scale
+// with the entries: the flood's connections and goroutines, and the
+// heap's own noise (a few MiB from run to run under the mixed load).
 // Refusals past the cap store nothing: from the cap to the end, RSS may
 // move by noise only.
 const (
 	floodBytesPerEntry = 1 << 10
+	floodSessionBytes  = 3000
 	floodSlack         = 16 << 20
 	floodPastCapGrowth = 0.20
 )
@@ -111,7 +115,7 @@ func TestLoadReplayCacheFlood(t *testing.T) {
 	tl := newTally()
 	w := newLoadWorker(0, c, tl)
 	require.NoError(t, w.signIn())
-
+	w.session = w.randomToken(floodSessionBytes) // valid cookie octets; the shop hands over any
 	for range floodWarmUp {
 		opValid(w)
 	}
