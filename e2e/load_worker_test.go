@@ -44,10 +44,29 @@ func (w *loadWorker) signIn() error {
 	return err
 }
 
-// send sends r, counts it under kind, and reports whether it was answered.
+// send sends r, counts it under kind, and reports whether it was
+// answered. Whatever the request, a token in the answer's Location must be
+// for the checkout.
 func (w *loadWorker) send(kind string, r loadRequest) (loadReply, bool) {
 	rep, err := w.c.do(r)
+	if err == nil {
+		w.tl.check(kind, checkTokenTarget(rep))
+	}
 	return rep, w.tl.sent(kind, rep, err)
+}
+
+// checkTokenTarget checks that a Location carrying a token, if any, points
+// at the checkout, the shop's only target.
+func checkTokenTarget(rep loadReply) error {
+	loc := rep.header.Get("Location")
+	if !strings.Contains(loc, tokenParam) {
+		return nil
+	}
+	u, err := url.Parse(loc)
+	if err != nil || u.Host != checkoutHost || u.Scheme != "http" {
+		return fmt.Errorf("a Location carrying a token for a host that is not a target: %.120q", loc)
+	}
+	return nil
 }
 
 // target returns a fresh checkout URL (the demo app's request echo) to
