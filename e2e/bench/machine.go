@@ -3,9 +3,12 @@ package bench
 import (
 	"bufio"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
 // Machine describes where a report was measured.
@@ -21,6 +24,9 @@ type Machine struct {
 	LoadAverageEnd string `json:"loadAverageEnd,omitempty"`
 	// Traefik is the Traefik build, for runs through Traefik.
 	Traefik string `json:"traefik,omitempty"`
+	// Plugin is the plugin's commit, "+ uncommitted changes" when its
+	// files differ from it.
+	Plugin string `json:"plugin"`
 	// Started is when the run started (UTC).
 	Started time.Time `json:"started"`
 }
@@ -33,6 +39,7 @@ func ThisMachine() Machine {
 		OSArch:      runtime.GOOS + "/" + runtime.GOARCH,
 		GoVersion:   runtime.Version(),
 		LoadAverage: loadAverage(),
+		Plugin:      pluginRevision(),
 		Started:     time.Now().UTC().Truncate(time.Second),
 	}
 }
@@ -46,7 +53,7 @@ func (m Machine) Header() string {
 	if m.Traefik != "" {
 		s += ", Traefik " + m.Traefik
 	}
-	s += "; load average " + m.LoadAverage + " at the start"
+	s += "; plugin at " + m.Plugin + "; load average " + m.LoadAverage + " at the start"
 	if m.LoadAverageEnd != "" {
 		s += ", " + m.LoadAverageEnd + " at the end"
 	}
@@ -81,4 +88,25 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Join(fields[:3], " ")
+}
+
+// pluginRevision is the repository's short commit, with a note when the
+// plugin's own files (the root package, go.mod, vendor) have uncommitted
+// changes; "unknown" without git.
+func pluginRevision() string {
+	root, err := harness.RepoRoot()
+	if err != nil {
+		return "unknown"
+	}
+	rev, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	s := strings.TrimSpace(string(rev))
+	changed, err := exec.Command("git", "-C", root, "status", "--porcelain", "--",
+		":(glob)*.go", "go.mod", "go.sum", ".traefik.yml", "vendor").Output()
+	if err == nil && len(strings.TrimSpace(string(changed))) > 0 {
+		s += " + uncommitted changes"
+	}
+	return s
 }
