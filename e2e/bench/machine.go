@@ -24,8 +24,8 @@ type Machine struct {
 	LoadAverageEnd string `json:"loadAverageEnd,omitempty"`
 	// Traefik is the Traefik build, for runs through Traefik.
 	Traefik string `json:"traefik,omitempty"`
-	// Plugin is the plugin's commit, "+ uncommitted changes" when its
-	// files differ from it.
+	// Plugin is the last commit that changed the plugin, "+ uncommitted
+	// changes" when its files differ from it.
 	Plugin string `json:"plugin"`
 	// Started is when the run started (UTC).
 	Started time.Time `json:"started"`
@@ -90,21 +90,21 @@ func loadAverage() string {
 	return strings.Join(fields[:3], " ")
 }
 
-// pluginRevision is the repository's short commit, with a note when the
-// plugin's own files (the root package, go.mod, vendor) have uncommitted
-// changes; "unknown" without git.
+// pluginRevision is the last commit that changed the plugin's own files
+// (the root package, go.mod, .traefik.yml, vendor), with a note when they
+// have uncommitted changes; "unknown" without git.
 func pluginRevision() string {
 	root, err := harness.RepoRoot()
 	if err != nil {
 		return "unknown"
 	}
-	rev, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
+	files := []string{"--", ":(glob)*.go", "go.mod", "go.sum", ".traefik.yml", "vendor"}
+	rev, err := exec.Command("git", append([]string{"-C", root, "log", "-1", "--format=%h"}, files...)...).Output()
+	if err != nil || len(rev) == 0 {
 		return "unknown"
 	}
 	s := strings.TrimSpace(string(rev))
-	changed, err := exec.Command("git", "-C", root, "status", "--porcelain", "--",
-		":(glob)*.go", "go.mod", "go.sum", ".traefik.yml", "vendor").Output()
+	changed, err := exec.Command("git", append([]string{"-C", root, "status", "--porcelain"}, files...)...).Output()
 	if err == nil && len(strings.TrimSpace(string(changed))) > 0 {
 		s += " + uncommitted changes"
 	}
