@@ -174,7 +174,7 @@ func (rep traefikReport) markdown() string {
 		"and one in-process Go backend (200 with a %d-byte page, or a 302 to another domain). "+
 		"Routes loaded in %d interleaved rounds of %s each, after a %s warm-up per route; "+
 		"redemption tokens minted through the handoff endpoint before each round, outside the measured time. "+
-		"Traefik logs at DEBUG, as the e2e harness starts it (a line per request proxied to the backend). "+
+		"Traefik logs at INFO, as in production. "+
 		"Figures are medians over the rounds; ratios are medians of the per-round ratios. Whole run: %s.\n\n",
 		s.Concurrency, len(pageBody), s.Rounds, s.Duration, s.Warmup, time.Duration(rep.WallSeconds*float64(time.Second)).Round(time.Second))
 	b.WriteString("| route | what | req/s | p50 ms | p99 ms | req/s per round (min–max) | unexpected |\n")

@@ -35,7 +35,8 @@ func TestThroughTraefik(t *testing.T) {
 	require.NoError(t, err)
 	si, err := harness.SessionInjector()
 	require.NoError(t, err)
-	tr := harness.Start(t, harness.Options{Plugins: []harness.Plugin{noop, si}, Dynamic: dynamic(backend, redis.Addr)})
+	// INFO, as production runs: at DEBUG Traefik logs a line per proxied request.
+	tr := harness.Start(t, harness.Options{Plugins: []harness.Plugin{noop, si}, Dynamic: dynamic(backend, redis.Addr), LogLevel: "INFO"})
 	machine.Traefik = traefikVersion(harness.TraefikBinary(t))
 
 	gen := NewGenerator(settings.Concurrency)

@@ -33,6 +33,9 @@ type Options struct {
 	AllowBrokenRouters bool
 	// AllowLog lists substrings of log lines the cleanup check ignores.
 	AllowLog []string
+	// LogLevel is Traefik's log level; DEBUG (the default) shows the
+	// plugin's refusals, INFO is what production runs and benchmarks want.
+	LogLevel string
 }
 
 // Traefik is one running Traefik process.
@@ -162,7 +165,7 @@ func (tr *Traefik) staticConfig() ([]byte, error) {
 		},
 		"api":  map[string]any{"insecure": true, "dashboard": false},
 		"ping": map[string]any{"entryPoint": "traefik"},
-		"log":  map[string]any{"level": "DEBUG", "noColor": true},
+		"log":  map[string]any{"level": tr.logLevel(), "noColor": true},
 		"providers": map[string]any{
 			"providersThrottleDuration": "100ms",
 			"file":                      map[string]any{"filename": filepath.Join(tr.Dir, "dynamic.yml"), "watch": true},
@@ -232,4 +235,12 @@ func (tr *Traefik) probe(want string) error {
 		return fmt.Errorf("probe answered %s with generation %q, want %q", resp.Status, got, want)
 	}
 	return nil
+}
+
+// logLevel is opts.LogLevel, DEBUG by default.
+func (tr *Traefik) logLevel() string {
+	if tr.opts.LogLevel == "" {
+		return "DEBUG"
+	}
+	return tr.opts.LogLevel
 }
