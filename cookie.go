@@ -134,6 +134,20 @@ func setCookie(s *cookieSpec, value string, secure bool) string {
 // injectCookie makes name=value the only cookie of that name in the request,
 // keeping the other cookies in order, in one Cookie header.
 func injectCookie(h http.Header, name, value string) {
+	lines := h["Cookie"]
+	if len(lines) == 0 {
+		h["Cookie"] = []string{name + "=" + value}
+		return
+	}
+	if len(lines) == 1 && !strings.Contains(lines[0], name) {
+		h["Cookie"] = []string{name + "=" + value + "; " + lines[0]}
+		return
+	}
+	replaceCookie(h, name, value)
+}
+
+// replaceCookie is injectCookie for a request that may already carry the cookie.
+func replaceCookie(h http.Header, name, value string) {
 	prefix := name + "="
 	parts := []string{prefix + value}
 	for _, line := range h["Cookie"] {

@@ -68,7 +68,7 @@ func refused(h *handler, rw http.ResponseWriter, r *http.Request, why *refusal) 
 		plainError(rw, http.StatusForbidden, "session handoff refused: "+why.category+"\n")
 		return
 	}
-	stripToken(h, r)
+	stripToken(h, r, "")
 	h.next.ServeHTTP(rw, r)
 }
 
@@ -86,7 +86,7 @@ func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cl *clai
 		rw.WriteHeader(http.StatusSeeOther)
 		return
 	}
-	stripToken(h, r)
+	stripToken(h, r, token)
 	injectCookie(r.Header, h.cookieName, cl.session)
 	h.next.ServeHTTP(rw, r)
 }
@@ -149,7 +149,7 @@ func checkClient(h *handler, r *http.Request, cl *claims) *refusal {
 }
 
 // withoutToken is withoutParam for a query known to hold the parameter
-// once: when it ends with the literal name=token, as the queries this
+// exactly once (a redeemed token's): when it ends with the literal name=token, as the queries this
 // middleware writes do, that suffix is simply cut.
 func withoutToken(query, name, token string) string {
 	param := name + "=" + token
@@ -162,9 +162,15 @@ func withoutToken(query, name, token string) string {
 	return withoutParam(query, name)
 }
 
-// stripToken removes the token parameter from the request's URL and RequestURI.
-func stripToken(h *handler, r *http.Request) {
-	r.URL.RawQuery = withoutParam(r.URL.RawQuery, h.tokenParam)
+// stripToken removes the token parameter from the request's URL and
+// RequestURI. token is the redeemed token, the query's only one; empty
+// for a refused query, which may hold the parameter any number of times.
+func stripToken(h *handler, r *http.Request, token string) {
+	if token == "" {
+		r.URL.RawQuery = withoutParam(r.URL.RawQuery, h.tokenParam)
+	} else {
+		r.URL.RawQuery = withoutToken(r.URL.RawQuery, h.tokenParam, token)
+	}
 	if r.RequestURI != "" {
 		path, _, _ := strings.Cut(r.RequestURI, "?")
 		if r.URL.RawQuery != "" {

@@ -120,6 +120,7 @@ func TestReceiveRefusals(t *testing.T) {
 		{desc: "oversized", query: "_hs_=" + strings.Repeat("A", 100_000), category: reasonInvalid},
 		{desc: "duplicated", query: "_hs_=" + good + "&_hs_=" + good, category: reasonInvalid},
 		{desc: "duplicated encoded", query: "_hs_=" + good + "&%5Fhs%5F=" + good, category: reasonInvalid},
+		{desc: "duplicated, the last empty", query: "_hs_=" + good + "&_hs_=", category: reasonInvalid},
 		{desc: "semicolon", query: "_hs_=" + good + ";x=1", category: reasonInvalid},
 		{desc: "malformed escape elsewhere", query: "_hs_=" + good + "&x=%zz", category: reasonInvalid},
 		{desc: "unknown secret", query: "_hs_=" + issueToken(t, otherKey, client, "s1"), category: reasonInvalid},

@@ -176,7 +176,7 @@ func (p *redisPool) do(accept func(redisReply) bool, args ...string) (redisReply
 		}
 		reply, _, err = c.roundTrip(deadline, args)
 	}
-	if err == nil {
+	if err == nil && (reply.kind == '-' || !accept(reply)) {
 		err = reply.check(accept)
 	}
 	if err != nil {
@@ -318,16 +318,16 @@ func (c *redisConn) roundTrip(deadline time.Time, args []string) (reply redisRep
 	return reply, false, err
 }
 
-// writeCommand writes args as a RESP array of bulk strings and flushes it.
+// writeCommand writes args as a RESP array of bulk strings and flushes it,
+// encoded first into one string: under the interpreter each call costs far
+// more than the bytes.
 func (c *redisConn) writeCommand(args []string) error {
-	w := c.w
-	_, _ = w.WriteString("*" + strconv.Itoa(len(args)) + "\r\n")
+	cmd := "*" + strconv.Itoa(len(args)) + "\r\n"
 	for _, a := range args {
-		_, _ = w.WriteString("$" + strconv.Itoa(len(a)) + "\r\n")
-		_, _ = w.WriteString(a)
-		_, _ = w.WriteString("\r\n")
+		cmd += "$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n"
 	}
-	return w.Flush() // bufio.Writer errors are sticky: Flush reports any
+	_, _ = c.w.WriteString(cmd)
+	return c.w.Flush() // bufio.Writer errors are sticky: Flush reports any
 }
 
 // redisReply is one decoded RESP2 reply. Array elements are read and
@@ -378,19 +378,26 @@ func (r redisReply) describe() string {
 func (c *redisConn) readLine() (string, error) {
 	line, err := c.r.ReadSlice('\n')
 	if err != nil {
-		if errors.Is(err, bufio.ErrBufferFull) {
-			return "", fmt.Errorf("%w: line longer than %d bytes", errRedisProtocol, redisBufferSize)
-		}
-		if err == io.EOF {
-			return "", io.ErrUnexpectedEOF
-		}
-		return "", err
+		return "", lineError(err)
 	}
 	n := len(line)
 	if n < 3 || line[n-2] != '\r' {
-		return "", fmt.Errorf("%w: empty line or line not ended by CRLF", errRedisProtocol)
+		return "", errBadLine
 	}
 	return string(line[:n-2]), nil
+}
+
+var errBadLine = fmt.Errorf("%w: empty line or line not ended by CRLF", errRedisProtocol)
+
+// lineError is the error of a line that could not be read.
+func lineError(err error) error {
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return fmt.Errorf("%w: line longer than %d bytes", errRedisProtocol, redisBufferSize)
+	}
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // readLength parses the length of a bulk string or array: -1 (nil) up to limit.
@@ -403,11 +410,24 @@ func readLength(s string, limit int64) (int64, error) {
 }
 
 // readReply reads one reply; depth counts the arrays it is nested in.
+// The answers of SET NX are recognised before any parsing.
 func (c *redisConn) readReply(depth int) (redisReply, error) {
 	line, err := c.readLine()
 	if err != nil {
 		return redisReply{}, err
 	}
+	if line == "+OK" {
+		return redisReply{kind: '+', str: "OK"}, nil
+	}
+	if line == "$-1" {
+		return redisReply{kind: '$', null: true}, nil
+	}
+	return c.parseReply(line, depth)
+}
+
+// parseReply decodes a reply from its first line, reading what follows it.
+func (c *redisConn) parseReply(line string, depth int) (redisReply, error) {
+	var err error
 	reply := redisReply{kind: line[0]}
 	rest := line[1:]
 	switch reply.kind {
