@@ -63,11 +63,13 @@ func isRedirect(code int) bool {
 // redirect may carry a token: Sec-Fetch-Mode says navigate or, from clients
 // that do not send it, the request accepts HTML. Fetches, subresources,
 // WebSocket upgrades, event streams and gRPC are never wrapped (under the
-// interpreter a wrapper costs them http.Flusher, so they would be buffered).
-// Subresources, the most common case, are answered in the fewest steps.
+// interpreter a wrapper costs them http.Flusher, so they would be buffered):
+// browsers send those with another Sec-Fetch-Mode (websocket, cors), so only
+// requests without it are looked at further. Subresources, the most common
+// case, are answered in the fewest steps.
 func navigation(h http.Header) bool {
 	if m := h["Sec-Fetch-Mode"]; len(m) != 0 {
-		return m[0] == "navigate" && notStream(h)
+		return m[0] == "navigate"
 	}
 	return acceptsHTML(h) && notStream(h)
 }

@@ -201,7 +201,11 @@ func TestWhatIsNotWrapped(t *testing.T) {
 		{desc: "websocket", header: http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}},
 		{desc: "event stream", header: http.Header{"Accept": {"text/event-stream"}}},
 		{desc: "grpc", header: http.Header{"Content-Type": {"application/grpc+proto"}}},
-		{desc: "navigate to an event stream", header: http.Header{"Sec-Fetch-Mode": {"navigate"}, "Accept": {"text/event-stream"}}},
+		// Browsers open event streams and WebSockets with Sec-Fetch-Mode cors
+		// and websocket: a navigation's own mode is taken at its word.
+		{desc: "navigate, whatever it accepts", header: http.Header{"Sec-Fetch-Mode": {"navigate"}, "Accept": {"text/event-stream"}}, wrap: true},
+		{desc: "event source", header: http.Header{"Sec-Fetch-Mode": {"cors"}, "Accept": {"text/event-stream"}}},
+		{desc: "browser websocket", header: http.Header{"Sec-Fetch-Mode": {"websocket"}, "Upgrade": {"websocket"}, "Connection": {"Upgrade"}}},
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {

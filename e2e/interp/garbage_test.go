@@ -45,6 +45,9 @@ func garbageQueries(seed int64, n int, real string) []string {
 				b = b[:i]
 			}
 		}
+		if string(b) == s { // every edit happened to write back what was there
+			b = append(b, '!')
+		}
 		return string(b)
 	}
 	out := make([]string, 0, n)

@@ -94,11 +94,14 @@ func TestUnwrappedRequestsKeepTheWriter(t *testing.T) {
 		cfg    settings
 		header map[string]string
 	}{
-		{"event stream", source, map[string]string{"Accept": "text/event-stream"}},
-		{"websocket upgrade", source, map[string]string{"Connection": "Upgrade", "Upgrade": "websocket"}},
+		{"EventSource", source, map[string]string{"Sec-Fetch-Mode": "cors", "Accept": "text/event-stream"}},
+		{"event stream without browser headers", source, map[string]string{"Sec-Fetch-Mode": "", "Accept": "text/event-stream, text/html"}},
+		{"browser websocket", source, map[string]string{"Sec-Fetch-Mode": "websocket", "Connection": "Upgrade", "Upgrade": "websocket"}},
+		{"websocket upgrade without browser headers", source, map[string]string{"Sec-Fetch-Mode": "", "Connection": "Upgrade", "Upgrade": "websocket"}},
 		{"fetch cors", source, map[string]string{"Sec-Fetch-Mode": "cors"}},
 		{"fetch no-cors", source, map[string]string{"Sec-Fetch-Mode": "no-cors"}},
-		{"grpc", source, map[string]string{"Content-Type": "application/grpc+proto"}},
+		{"gRPC-Web from a browser", source, map[string]string{"Sec-Fetch-Mode": "cors", "Content-Type": "application/grpc-web+proto"}},
+		{"gRPC without browser headers", source, map[string]string{"Sec-Fetch-Mode": "", "Content-Type": "application/grpc+proto"}},
 		{"API client without browser headers", source, map[string]string{"Sec-Fetch-Mode": "", "Accept": "*/*"}},
 		{"navigation on a receive-only instance", receiver, nil},
 		{"navigation with propagateRedirects off", source.with("propagateRedirects", "false"), nil},
