@@ -21,30 +21,6 @@ const (
 	rotationSpread = 10 * time.Millisecond
 )
 
-// rotationLoadConfig is a shop and a checkout sealing and opening with
-// secret, also opening with previous, and a shop sealing with secretOther,
-// a key the checkout never knows. Tokens live a minute, longer than any
-// reload takes.
-func rotationLoadConfig(appURL, secret string, previous ...string) harness.Dynamic {
-	extra := map[string]any{"tokenLifetime": "1m"}
-	if len(previous) > 0 {
-		extra["previousSecrets"] = previous
-	}
-	return harness.Dynamic{
-		Routers: map[string]harness.Router{
-			"shop":       {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
-			"shop-other": {Rule: hostRule(shopOther), Middlewares: []string{"shop-other"}, Service: "app"},
-			"checkout":   {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
-		},
-		Middlewares: map[string]harness.Middleware{
-			"shop":       injector(secret, []string{checkoutHost}, extra),
-			"shop-other": injector(secretOther, []string{checkoutHost}, map[string]any{"tokenLifetime": "1m"}),
-			"checkout":   injector(secret, nil, extra),
-		},
-		Services: map[string]harness.Service{"app": {URL: appURL}},
-	}
-}
-
 // mintBatch mints n tokens on the shop with w.
 func mintBatch(t *testing.T, w *loadWorker, n int) []minted {
 	t.Helper()
@@ -85,7 +61,7 @@ func opUnknownKey(w *loadWorker) {
 func TestLoadSecretRotation(t *testing.T) {
 	duration := loadDuration(t, "E2E_ROTATION_DURATION", 10*time.Second)
 	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
-	tr := harness.Start(t, harness.Options{Dynamic: rotationLoadConfig(app, secretMain)})
+	tr := harness.Start(t, harness.Options{Dynamic: rotationConfig(app, oneMinute, secretMain)})
 	c := newLoadClient(tr, "", rotationWorkers+2)
 	defer c.close()
 	tl := newTally()
@@ -128,7 +104,7 @@ func TestLoadSecretRotation(t *testing.T) {
 		}
 	}()
 	reloadStart := time.Now()
-	tr.Update(t, rotationLoadConfig(app, secretRotated, secretMain))
+	tr.Update(t, rotationConfig(app, oneMinute, secretRotated, secretMain))
 	reloadTook := time.Since(reloadStart)
 	<-redeeming
 	for _, m := range afterReload {
@@ -149,7 +125,7 @@ func TestLoadSecretRotation(t *testing.T) {
 
 	check := newTally()
 	t.Run("the old secret removed", func(t *testing.T) {
-		tr.Update(t, rotationLoadConfig(app, secretRotated))
+		tr.Update(t, rotationConfig(app, oneMinute, secretRotated))
 		w := newLoadWorker(rotationWorkers+2, c, check)
 		w.session = holder.session
 		for _, m := range afterRemoval {

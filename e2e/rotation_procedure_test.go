@@ -31,30 +31,6 @@ const (
 // B to A) needs in every phase before the procedure moves on.
 const minPerDirection = 3
 
-// rotationProcedureConfig is one instance's configuration during a key
-// rotation: its shop seals with secret, its checkout opens with secret and
-// previous, both with a short lifetime and the shared Redis replay store.
-// shop-other seals with secretOther, which no checkout ever accepts.
-func rotationProcedureConfig(appURL, redisAddr, secret string, previous []string) harness.Dynamic {
-	extra := merged(redisStore(redisAddr, nil), map[string]any{"tokenLifetime": rotationLifetime.String()})
-	if len(previous) > 0 {
-		extra["previousSecrets"] = previous
-	}
-	return harness.Dynamic{
-		Routers: map[string]harness.Router{
-			"shop":       {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
-			"shop-other": {Rule: hostRule(shopOther), Middlewares: []string{"shop-other"}, Service: "app"},
-			"checkout":   {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
-		},
-		Middlewares: map[string]harness.Middleware{
-			"shop":       injector(secret, []string{checkoutHost}, extra),
-			"shop-other": injector(secretOther, []string{checkoutHost}, extra),
-			"checkout":   injector(secret, nil, extra),
-		},
-		Services: map[string]harness.Service{"app": {URL: appURL}},
-	}
-}
-
 // rotationPhase is one state of the procedure: instance (0 = A, 1 = B)
 // reloaded with secret and previous, or none (-1).
 type rotationPhase struct {
@@ -150,7 +126,7 @@ func TestKeyRotationProcedure(t *testing.T) {
 	redis := harness.StartRedis(t)
 	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
 	config := func(secret string, previous ...string) harness.Dynamic {
-		return rotationProcedureConfig(app, redis.Addr, secret, previous)
+		return rotationConfig(app, merged(redisStore(redis.Addr, nil), map[string]any{"tokenLifetime": rotationLifetime.String()}), secret, previous...)
 	}
 	trs := harness.StartN(t, 2, harness.Options{Dynamic: config(oldSecret)})
 	clients := signedInClients(t, trs, "Rosa")

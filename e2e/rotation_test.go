@@ -10,21 +10,27 @@ import (
 	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
-// rotationConfig is a shop and a checkout sharing secret, with previous
-// secrets still accepted.
-func rotationConfig(appURL, secret string, previous ...string) harness.Dynamic {
-	extra := map[string]any{"tokenLifetime": "1m"}
+// oneMinute makes tokens outlive any reload a rotation test waits for.
+var oneMinute = map[string]any{"tokenLifetime": "1m"}
+
+// rotationConfig is a shop and a checkout sealing and opening with secret,
+// the checkout also opening with previous, and a shop-other sealing with
+// secretOther, a key no checkout ever knows; settings go to all three.
+func rotationConfig(appURL string, settings map[string]any, secret string, previous ...string) harness.Dynamic {
+	extra := merged(settings)
 	if len(previous) > 0 {
 		extra["previousSecrets"] = previous
 	}
 	return harness.Dynamic{
 		Routers: map[string]harness.Router{
-			"shop":     {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
-			"checkout": {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
+			"shop":       {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
+			"shop-other": {Rule: hostRule(shopOther), Middlewares: []string{"shop-other"}, Service: "app"},
+			"checkout":   {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
 		},
 		Middlewares: map[string]harness.Middleware{
-			"shop":     injector(secret, []string{checkoutHost}, extra),
-			"checkout": injector(secret, nil, extra),
+			"shop":       injector(secret, []string{checkoutHost}, extra),
+			"shop-other": injector(secretOther, []string{checkoutHost}, settings),
+			"checkout":   injector(secret, nil, extra),
 		},
 		Services: map[string]harness.Service{"app": {URL: appURL}},
 	}
@@ -36,7 +42,7 @@ func rotationConfig(appURL, secret string, previous ...string) harness.Dynamic {
 // once it is removed, and a token redeemed before a reload stays redeemed.
 func TestSecretRotationAcrossReloads(t *testing.T) {
 	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
-	tr := harness.Start(t, harness.Options{Dynamic: rotationConfig(app, secretMain)})
+	tr := harness.Start(t, harness.Options{Dynamic: rotationConfig(app, oneMinute, secretMain)})
 	e := &env{t: t, tr: tr}
 	checkout := "http://" + checkoutHost + "/"
 
@@ -47,7 +53,7 @@ func TestSecretRotationAcrossReloads(t *testing.T) {
 	oldDropped := b.handoff(shopHost, checkout)
 	require.Equal(t, http.StatusSeeOther, e.newBrowser("").get(redeemed).Status, "redeem before the rotation")
 
-	tr.Update(t, rotationConfig(app, secretRotated, secretMain))
+	tr.Update(t, rotationConfig(app, oneMinute, secretRotated, secretMain))
 	hops := e.newBrowser("").visit(http.MethodGet, oldKept, nil)
 	assertArrivedSignedIn(t, hops, checkout, "Judy", session)
 	fresh := e.newBrowser("")
@@ -55,7 +61,7 @@ func TestSecretRotationAcrossReloads(t *testing.T) {
 	newToken := b.handoff(shopHost, checkout)
 	assert.Equal(t, http.StatusSeeOther, e.newBrowser("").get(newToken).Status, "a token sealed with the new secret")
 
-	tr.Update(t, rotationConfig(app, secretRotated))
+	tr.Update(t, rotationConfig(app, oneMinute, secretRotated))
 	fresh = e.newBrowser("")
 	assertRefused(t, fresh, fresh.get(oldDropped), "invalid")
 	assert.Equal(t, http.StatusSeeOther, e.newBrowser("").get(b.handoff(shopHost, checkout)).Status, "the new secret alone")
