@@ -118,12 +118,19 @@ func (p *redisPool) setNX(key string, ttl time.Duration) (bool, error) {
 	if ttl <= 0 {
 		return false, fmt.Errorf("redis %s: SET: %w: ttl must be positive", p.opts.address, errRedisConfig)
 	}
-	ms := int64((ttl + time.Millisecond - 1) / time.Millisecond)
-	reply, err := p.do(isSetNXReply, "SET", key, "1", "NX", "PX", strconv.FormatInt(ms, 10))
+	ms := strconv.FormatInt(int64((ttl+time.Millisecond-1)/time.Millisecond), 10)
+	reply, err := redisDo(p, isSetNXReply, "SET", setNXCommand(key, ms))
 	if err != nil {
 		return false, err
 	}
 	return !reply.null, nil
+}
+
+// setNXCommand is encodeCommand("SET", key, "1", "NX", "PX", ms), written
+// out: it is the one command of every redemption.
+func setNXCommand(key, ms string) string {
+	return "*6\r\n$3\r\nSET\r\n$" + strconv.Itoa(len(key)) + "\r\n" + key + "\r\n$1\r\n1\r\n$2\r\nNX\r\n$2\r\nPX\r\n$" +
+		strconv.Itoa(len(ms)) + "\r\n" + ms + "\r\n"
 }
 
 // isSetNXReply accepts the two answers of SET NX: +OK (set) and $-1 (exists).
@@ -133,7 +140,7 @@ func isSetNXReply(r redisReply) bool {
 
 // ping checks that the server answers PONG.
 func (p *redisPool) ping() error {
-	_, err := p.do(isPong, "PING")
+	_, err := redisDo(p, isPong, "PING", encodeCommand("PING"))
 	return err
 }
 
@@ -147,50 +154,58 @@ func isOK(r redisReply) bool {
 	return r.kind == '+' && r.str == "OK"
 }
 
-// do runs one command on a pooled connection within one deadline, and
-// returns its reply when accept takes it; error replies and any other reply
-// become errors. A connection that fails in any way is closed, never pooled
-// again.
-//
-// A reused idle connection that fails before anything came back and without
-// timing out (typically because Redis restarted since it was pooled) is
-// retried once on a fresh connection, so the first call after an outage
-// works. Redis cannot have run the command on a connection it had already
-// closed; if it ever did, the retried SET NX answers "already set", which
-// errs on the safe side for a replay store.
-func (p *redisPool) do(accept func(redisReply) bool, args ...string) (redisReply, error) {
-	p.mu.Lock()
-	deadline := time.Now().Add(p.timeout)
-	p.mu.Unlock()
-
-	c, reused, err := p.get(deadline)
+// redisDo runs one command (named name, encoded as cmd) on a pooled
+// connection within one deadline, and returns its reply when accept takes
+// it; error replies and any other reply become errors. A connection that
+// fails in any way is closed, never pooled again. Under the interpreter,
+// every call allocates all of its function's locals: the expected case
+// is kept apart from redisRetry, which handles the rest.
+func redisDo(p *redisPool, accept func(redisReply) bool, name, cmd string) (redisReply, error) {
+	c, reused, deadline, err := redisGet(p)
 	if err != nil {
 		return redisReply{}, err
 	}
-	reply, silent, err := c.roundTrip(deadline, args)
-	if err != nil && reused && silent && !isTimeout(err) {
+	reply, silent, err := redisRoundTrip(c, deadline, cmd)
+	if err == nil && reply.kind != '-' && accept(reply) {
+		redisPut(p, c)
+		return reply, nil
+	}
+	return redisRetry(p, c, err != nil && reused && silent && !isTimeout(err), deadline, accept, name, cmd, reply, err)
+}
+
+// redisRetry finishes a call whose round trip failed or brought an
+// unexpected reply.
+//
+// A reused idle connection that failed before anything came back and
+// without timing out (typically because Redis restarted since it was
+// pooled) is retried once on a fresh connection, so the first call after an
+// outage works. Redis cannot have run the command on a connection it had
+// already closed; if it ever did, the retried SET NX answers "already set",
+// which errs on the safe side for a replay store.
+func redisRetry(p *redisPool, c *redisConn, retry bool, deadline time.Time, accept func(redisReply) bool, name, cmd string, reply redisReply, err error) (redisReply, error) {
+	if retry {
 		c.close()
-		c, err = p.dial(deadline)
-		if err != nil {
+		if c, err = p.dial(deadline); err != nil {
 			return redisReply{}, err
 		}
-		reply, _, err = c.roundTrip(deadline, args)
+		reply, _, err = redisRoundTrip(c, deadline, cmd)
 	}
-	if err == nil && (reply.kind == '-' || !accept(reply)) {
+	if err == nil {
 		err = reply.check(accept)
 	}
 	if err != nil {
 		c.close()
-		return redisReply{}, fmt.Errorf("redis %s: %s: %w", p.opts.address, args[0], err)
+		return redisReply{}, fmt.Errorf("redis %s: %s: %w", p.opts.address, name, err)
 	}
-	p.put(c)
+	redisPut(p, c)
 	return reply, nil
 }
 
-// get takes the most recently pooled idle connection, or dials a new one.
-// reused reports which.
-func (p *redisPool) get(deadline time.Time) (c *redisConn, reused bool, err error) {
+// redisGet takes the most recently pooled idle connection, or dials a new
+// one, and sets the call's deadline. reused reports which.
+func redisGet(p *redisPool) (c *redisConn, reused bool, deadline time.Time, err error) {
 	p.mu.Lock()
+	deadline = time.Now().Add(p.timeout)
 	if n := len(p.idle); n > 0 {
 		c = p.idle[n-1]
 		p.idle[n-1] = nil
@@ -198,14 +213,14 @@ func (p *redisPool) get(deadline time.Time) (c *redisConn, reused bool, err erro
 	}
 	p.mu.Unlock()
 	if c != nil {
-		return c, true, nil
+		return c, true, deadline, nil
 	}
 	c, err = p.dial(deadline)
-	return c, false, err
+	return c, false, deadline, err
 }
 
-// put pools a healthy connection, or closes it when poolSize are idle already.
-func (p *redisPool) put(c *redisConn) {
+// redisPut pools a healthy connection, or closes it when poolSize are idle already.
+func redisPut(p *redisPool, c *redisConn) {
 	p.mu.Lock()
 	if len(p.idle) < p.poolSize {
 		p.idle = append(p.idle, c)
@@ -247,26 +262,22 @@ func (p *redisPool) dial(deadline time.Time) (*redisConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis %s: connect: %w", opts.address, err)
 	}
-	c := &redisConn{
-		conn: nc,
-		r:    bufio.NewReaderSize(nc, redisBufferSize),
-		w:    bufio.NewWriterSize(nc, redisBufferSize),
-	}
+	c := &redisConn{conn: nc, r: bufio.NewReaderSize(nc, redisBufferSize)}
 
-	var auth []string
+	auth := ""
 	if opts.username != "" {
-		auth = []string{"AUTH", opts.username, opts.password}
+		auth = encodeCommand("AUTH", opts.username, opts.password)
 	} else if opts.password != "" {
-		auth = []string{"AUTH", opts.password}
+		auth = encodeCommand("AUTH", opts.password)
 	}
-	if auth != nil {
+	if auth != "" {
 		if err := c.expectOK(deadline, auth); err != nil {
 			c.close()
 			return nil, fmt.Errorf("redis %s: AUTH: %w", opts.address, err)
 		}
 	}
 	if opts.db != 0 {
-		if err := c.expectOK(deadline, []string{"SELECT", strconv.Itoa(opts.db)}); err != nil {
+		if err := c.expectOK(deadline, encodeCommand("SELECT", strconv.Itoa(opts.db))); err != nil {
 			c.close()
 			return nil, fmt.Errorf("redis %s: SELECT: %w", opts.address, err)
 		}
@@ -280,12 +291,11 @@ func isTimeout(err error) bool {
 	return ok && ne.Timeout()
 }
 
-// redisConn is one connection with its buffered reader and writer. It is
-// used by one call at a time: taken from the pool, then put back or closed.
+// redisConn is one connection with its buffered reader. It is used by one
+// call at a time: taken from the pool, then put back or closed.
 type redisConn struct {
 	conn net.Conn
 	r    *bufio.Reader
-	w    *bufio.Writer
 }
 
 // close closes the underlying connection.
@@ -293,41 +303,38 @@ func (c *redisConn) close() {
 	_ = c.conn.Close()
 }
 
-// expectOK runs a command whose only good answer is +OK.
-func (c *redisConn) expectOK(deadline time.Time, args []string) error {
-	reply, _, err := c.roundTrip(deadline, args)
+// expectOK runs an encoded command whose only good answer is +OK.
+func (c *redisConn) expectOK(deadline time.Time, cmd string) error {
+	reply, _, err := redisRoundTrip(c, deadline, cmd)
 	if err != nil {
 		return err
 	}
 	return reply.check(isOK)
 }
 
-// roundTrip sets the deadline, writes one command and reads its reply.
-// silent reports that nothing at all came back before the error.
-func (c *redisConn) roundTrip(deadline time.Time, args []string) (reply redisReply, silent bool, err error) {
+// redisRoundTrip sets the deadline, writes one encoded command and reads
+// its reply. silent reports that nothing at all came back before the error.
+func redisRoundTrip(c *redisConn, deadline time.Time, cmd string) (reply redisReply, silent bool, err error) {
 	if err = c.conn.SetDeadline(deadline); err != nil {
 		return reply, true, err
 	}
-	if err = c.writeCommand(args); err != nil {
+	if _, err = c.conn.Write([]byte(cmd)); err != nil {
 		return reply, true, err
 	}
 	if _, err = c.r.Peek(1); err != nil {
 		return reply, true, err
 	}
-	reply, err = c.readReply(0)
+	reply, err = redisRead(c, 0)
 	return reply, false, err
 }
 
-// writeCommand writes args as a RESP array of bulk strings and flushes it,
-// encoded first into one string: under the interpreter each call costs far
-// more than the bytes.
-func (c *redisConn) writeCommand(args []string) error {
+// encodeCommand writes args as a RESP array of bulk strings.
+func encodeCommand(args ...string) string {
 	cmd := "*" + strconv.Itoa(len(args)) + "\r\n"
 	for _, a := range args {
 		cmd += "$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n"
 	}
-	_, _ = c.w.WriteString(cmd)
-	return c.w.Flush() // bufio.Writer errors are sticky: Flush reports any
+	return cmd
 }
 
 // redisReply is one decoded RESP2 reply. Array elements are read and
@@ -373,9 +380,9 @@ func (r redisReply) describe() string {
 	return "reply " + strconv.Quote(string(r.kind))
 }
 
-// readLine reads one CRLF-terminated line of at most redisBufferSize bytes
+// redisReadLine reads one CRLF-terminated line of at most redisBufferSize bytes
 // and returns it without the CRLF.
-func (c *redisConn) readLine() (string, error) {
+func redisReadLine(c *redisConn) (string, error) {
 	line, err := c.r.ReadSlice('\n')
 	if err != nil {
 		return "", lineError(err)
@@ -409,10 +416,10 @@ func readLength(s string, limit int64) (int64, error) {
 	return n, nil
 }
 
-// readReply reads one reply; depth counts the arrays it is nested in.
+// redisRead reads one reply; depth counts the arrays it is nested in.
 // The answers of SET NX are recognised before any parsing.
-func (c *redisConn) readReply(depth int) (redisReply, error) {
-	line, err := c.readLine()
+func redisRead(c *redisConn, depth int) (redisReply, error) {
+	line, err := redisReadLine(c)
 	if err != nil {
 		return redisReply{}, err
 	}
@@ -422,11 +429,11 @@ func (c *redisConn) readReply(depth int) (redisReply, error) {
 	if line == "$-1" {
 		return redisReply{kind: '$', null: true}, nil
 	}
-	return c.parseReply(line, depth)
+	return parseReply(c, line, depth)
 }
 
 // parseReply decodes a reply from its first line, reading what follows it.
-func (c *redisConn) parseReply(line string, depth int) (redisReply, error) {
+func parseReply(c *redisConn, line string, depth int) (redisReply, error) {
 	var err error
 	reply := redisReply{kind: line[0]}
 	rest := line[1:]
@@ -475,7 +482,7 @@ func (c *redisConn) parseReply(line string, depth int) (redisReply, error) {
 			return redisReply{}, fmt.Errorf("%w: arrays nested too deep", errRedisProtocol)
 		}
 		for i := int64(0); i < n; i++ {
-			if _, err := c.readReply(depth + 1); err != nil {
+			if _, err := redisRead(c, depth+1); err != nil {
 				return redisReply{}, err
 			}
 		}

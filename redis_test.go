@@ -992,3 +992,12 @@ func TestRealRedisOutage(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 }
+
+func TestSetNXCommandIsTheEncodedCommand(t *testing.T) {
+	for _, key := range []string{"k", "sessioninjector:0a5e82089ef9ed8950cdae7f", strings.Repeat("x", 300)} {
+		for _, ms := range []string{"1", "7000", "600000"} {
+			assert.Equal(t, encodeCommand("SET", key, "1", "NX", "PX", ms), setNXCommand(key, ms))
+		}
+	}
+	assert.Equal(t, "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n", encodeCommand("AUTH", "pw"))
+}
