@@ -72,9 +72,9 @@ func refused(h *handler, rw http.ResponseWriter, r *http.Request, why *refusal) 
 	h.next.ServeHTTP(rw, r)
 }
 
-// serveRedeemed sets the session cookie on this host and either answers a GET or
-// HEAD with a 303 to the URL without the token (cleanURL) or passes the
-// request on, stripped of the token and carrying the session.
+// serveRedeemed sets the session cookie on this host and either answers a
+// GET or HEAD with a 303 to the URL without the token (cleanURL) or passes
+// the request on, stripped of the token and carrying the session.
 func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cl *claims, token string) {
 	header := rw.Header()
 	https := isHTTPS(r)
@@ -149,8 +149,9 @@ func checkClient(h *handler, r *http.Request, cl *claims) *refusal {
 }
 
 // withoutToken is withoutParam for a query known to hold the parameter
-// exactly once (a redeemed token's): when it ends with the literal name=token, as the queries this
-// middleware writes do, that suffix is simply cut.
+// exactly once (a redeemed token's): when it ends with the literal
+// name=token, as the queries this middleware writes do, that suffix is
+// simply cut.
 func withoutToken(query, name, token string) string {
 	param := name + "=" + token
 	if query == param {
@@ -181,8 +182,8 @@ func stripToken(h *handler, r *http.Request, token string) {
 }
 
 // cleanLocation is the absolute URL of the request, on its own host, with
-// the query stripped of its token: absolute, so that a path like //evil.example can
-// never turn the 303 into an open redirect.
+// the query stripped of its token: absolute, so that a path like
+// //evil.example can never turn the 303 into an open redirect.
 func cleanLocation(r *http.Request, query string, https bool) string {
 	scheme := "http://"
 	if https {
