@@ -54,12 +54,12 @@ func BenchmarkVerify(b *testing.B) {
 	src, dst := benchHandlers(b)
 	dst.singleUse = false
 	r := request(http.MethodGet, shopHost, "/", client, "")
-	token, _ := issue(src, r, checkout, "0123456789abcdef0123456789abcdef", nowMs(src))
+	token, _ := issue(src, r, checkout, "0123456789abcdef0123456789abcdef")
 	req := request(http.MethodGet, checkout, "/?_hs_="+token, client, "")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, why := verify(dst, req, []string{token}, nil); why != nil {
+		if _, why := verify(dst, req, token); why != nil {
 			b.Fatal(why.detail)
 		}
 	}
@@ -71,7 +71,7 @@ func BenchmarkRedeem(b *testing.B) {
 	r := request(http.MethodGet, shopHost, "/", client, "")
 	tokens := make([]string, b.N)
 	for i := range tokens {
-		tokens[i], _ = issue(src, r, checkout, "0123456789abcdef0123456789abcdef", nowMs(src))
+		tokens[i], _ = issue(src, r, checkout, "0123456789abcdef0123456789abcdef")
 	}
 	rec := httptest.NewRecorder()
 	b.ReportAllocs()

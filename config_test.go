@@ -102,7 +102,7 @@ func TestNewDefaults(t *testing.T) {
 	assert.True(t, h.dieOnFailure)
 	assert.Nil(t, h.targets, "receive only by default")
 	assert.False(t, h.wrap)
-	assert.False(t, h.handoff, "no handoff endpoint without targets")
+	assert.Equal(t, noRoute, h.handoffPath, "no handoff endpoint without targets")
 	assert.True(t, h.cleanURL)
 	assert.True(t, h.singleUse)
 	assert.True(t, h.bindClientIP)

@@ -17,7 +17,7 @@ func FuzzOpenToken(f *testing.F) {
 	}
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Host, r.RemoteAddr = shopHost, client
-	token, _ := issue(src, r, checkout, "s1", nowMs(src))
+	token, _ := issue(src, r, checkout, "s1")
 	f.Add(token)
 	f.Add("")
 	f.Add("AQ")

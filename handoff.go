@@ -30,7 +30,7 @@ func serveHandoff(h *handler, rw http.ResponseWriter, r *http.Request) {
 	}
 	location := to[0]
 	if !isOwnHost(r.Host, target) {
-		if token, ok := issue(h, r, target, requestSession(r, h.cookieName), nowMs(h)); ok {
+		if token, ok := issue(h, r, target, requestSession(r, h.cookieName)); ok {
 			location = withParam(location, h.tokenParam, token)
 		}
 	}

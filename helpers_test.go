@@ -92,7 +92,7 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 func issueToken(t *testing.T, src *handler, remote, session string) string {
 	t.Helper()
 	r := request(http.MethodGet, shopHost, "/", remote, session)
-	token, ok := issue(src, r, checkout, session, nowMs(src))
+	token, ok := issue(src, r, checkout, session)
 	require.True(t, ok)
 	return token
 }

@@ -14,8 +14,18 @@ const (
 )
 
 // normalizeHost lower-cases a Host header or URL authority and drops its
-// port and one trailing dot. IPv6 literals keep their brackets.
+// port and one trailing dot. IPv6 literals keep their brackets. A plain
+// name, the common case, takes two standard-library calls.
 func normalizeHost(hostport string) string {
+	if strings.IndexByte(hostport, ':') < 0 && !strings.HasSuffix(hostport, ".") {
+		return strings.ToLower(hostport)
+	}
+	return normalizeHostPort(hostport)
+}
+
+// normalizeHostPort is normalizeHost for an authority with a port, an IPv6
+// literal or a trailing dot.
+func normalizeHostPort(hostport string) string {
 	host := hostport
 	if i := strings.LastIndexByte(host, ':'); i >= 0 {
 		if host[0] != '[' {

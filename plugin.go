@@ -153,7 +153,8 @@ type handler struct {
 	dieOnFailure bool
 	targets      *hostMatcher // nil: receive only
 	wrap         bool         // watch redirects of navigations
-	handoff      bool
+	// handoffPath is the handoff endpoint's path or, when it is inactive,
+	// noRoute, which no request path equals: ServeHTTP tests one field.
 	handoffPath  string
 	cleanURL     bool
 	singleUse    bool
@@ -237,8 +238,7 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		dieOnFailure: c.DieOnHandshakeFailure,
 		targets:      targets,
 		wrap:         targets != nil && c.PropagateRedirects,
-		handoff:      targets != nil && handoffPath != "",
-		handoffPath:  handoffPath,
+		handoffPath:  handoffRoute(targets != nil, handoffPath),
 		cleanURL:     c.CleanURL,
 		singleUse:    c.SingleUse,
 		bindClientIP: c.BindClientIP,
@@ -261,10 +261,11 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 // The helpers of the request path are plain functions, not methods: under
 // Traefik's interpreter a method call costs several times a function call.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	if r.URL.RawQuery != "" && h.tokenQuery.MatchString(r.URL.RawQuery) && receive(h, rw, r) {
+	u := r.URL
+	if u.RawQuery != "" && h.tokenQuery.MatchString(u.RawQuery) && receive(h, rw, r) {
 		return
 	}
-	if h.handoff && r.URL.Path == h.handoffPath {
+	if u.Path == h.handoffPath {
 		serveHandoff(h, rw, r)
 		return
 	}
@@ -273,6 +274,18 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.next.ServeHTTP(rw, r)
+}
+
+// noRoute is a path that no request path equals: those are empty, "*" or start with /.
+const noRoute = "(none)"
+
+// handoffRoute is the path the handoff endpoint answers on: noRoute when
+// there are no targets to hand off to or no handoffPath.
+func handoffRoute(hasTargets bool, path string) string {
+	if !hasTargets || path == "" {
+		return noRoute
+	}
+	return path
 }
 
 // watchRedirect serves a navigation through a writer that seals a token
@@ -289,10 +302,10 @@ func nowMs(h *handler) int64 {
 	return time.Now().UnixMilli()
 }
 
-// issue seals a token handing session to target for this request's client,
-// dated now (Unix ms). It issues nothing when there is no valid session or
-// no client address.
-func issue(h *handler, r *http.Request, target, session string, now int64) (string, bool) {
+// issue seals a token handing session to target for this request's
+// client. It issues nothing when there is no valid session or no client
+// address.
+func issue(h *handler, r *http.Request, target, session string) (string, bool) {
 	if !validCookieValue(session) {
 		return "", false
 	}
@@ -303,7 +316,7 @@ func issue(h *handler, r *http.Request, target, session string, now int64) (stri
 			return noToken(h, "client address not found")
 		}
 	}
-	return seal(h.codec, &claims{createdMs: now, lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: session}), true
+	return seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: session}), true
 }
 
 func noToken(h *handler, why string) (string, bool) {

@@ -44,16 +44,34 @@ var (
 
 // receive handles a request whose query may carry a token, and reports
 // false when it holds no token parameter after all.
+//
+// Under Traefik's interpreter every expression of a function costs an
+// allocation on every call, whichever branch runs: the redemption path is
+// written in few expressions, with the rare cases in functions of their own.
 func receive(h *handler, rw http.ResponseWriter, r *http.Request) bool {
 	query, err := url.ParseQuery(r.URL.RawQuery)
-	tokens := query[h.tokenParam]
-	if len(tokens) == 0 && (err == nil || !strings.Contains(r.URL.RawQuery, h.tokenParam)) {
-		return false // no token; a malformed query that mentions one is refused below
+	if tokens := query[h.tokenParam]; len(tokens) == 1 && err == nil {
+		if cl, why := verify(h, r, tokens[0]); why == nil {
+			serveRedeemed(h, rw, r, cl, tokens[0])
+		} else {
+			refused(h, rw, r, why)
+		}
+		return true
 	}
-	if cl, why := verify(h, r, tokens, err); why != nil {
-		refused(h, rw, r, why)
-	} else {
-		serveRedeemed(h, rw, r, cl, tokens[0])
+	return receiveMalformed(h, rw, r, len(query[h.tokenParam]), err)
+}
+
+// receiveMalformed refuses a query with several token parameters or one
+// that does not parse but mentions the parameter, and reports false for a
+// query without any.
+func receiveMalformed(h *handler, rw http.ResponseWriter, r *http.Request, tokens int, err error) bool {
+	switch {
+	case tokens > 1:
+		refused(h, rw, r, refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", tokens)))
+	case tokens == 1 || err != nil && strings.Contains(r.URL.RawQuery, h.tokenParam):
+		refused(h, rw, r, refusedMalformedQuery)
+	default:
+		return false
 	}
 	return true
 }
@@ -91,58 +109,62 @@ func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cl *clai
 	h.next.ServeHTTP(rw, r)
 }
 
-// verify checks the request's token parameters and, last of all, redeems the token.
-func verify(h *handler, r *http.Request, tokens []string, queryErr error) (*claims, *refusal) {
-	if queryErr != nil {
-		return nil, refusedMalformedQuery
-	}
-	if len(tokens) != 1 {
-		return nil, tokenCount(len(tokens))
-	}
-	cl, err := openToken(h.codec, tokens[0], normalizeHost(r.Host))
+// verify checks a token and, last of all, redeems it.
+func verify(h *handler, r *http.Request, token string) (*claims, *refusal) {
+	cl, err := openToken(h.codec, token, normalizeHost(r.Host))
 	if err != nil {
-		return nil, refuse(reasonInvalid, err.Error())
+		return nil, refusedToken(err)
 	}
 	now := nowMs(h)
-	if cl.createdMs > now+maxFutureSkewMs {
-		return nil, refusedFuture
+	if age := now - cl.createdMs; age < -maxFutureSkewMs || age >= cl.lifetimeMs || age >= h.lifetimeMs {
+		return nil, refusedTime(age)
 	}
-	lifetime := h.lifetimeMs
-	if cl.lifetimeMs < lifetime {
-		lifetime = cl.lifetimeMs
-	}
-	if now-cl.createdMs >= lifetime {
-		return nil, refusedExpired
-	}
-	if h.bindClientIP {
-		if why := checkClient(h, r, cl); why != nil {
+	if h.bindClientIP && !sameRemote(h, r, cl.clientIP) {
+		if why := checkClient(h, r, cl.clientIP); why != nil {
 			return nil, why
 		}
 	}
 	if !validCookieValue(cl.session) {
 		return nil, refusedSession
 	}
+	// The record is kept for the token's own lifetime, never shorter than
+	// the time it can be accepted in.
 	if h.singleUse {
-		if why := redeem(h, cl, cl.createdMs+lifetime+maxFutureSkewMs, now); why != nil {
+		if why := redeem(h, cl, cl.createdMs+cl.lifetimeMs+maxFutureSkewMs, now); why != nil {
 			return nil, why
 		}
 	}
 	return cl, nil
 }
 
-func tokenCount(n int) *refusal {
-	return refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", n))
+func refusedToken(err error) *refusal {
+	return refuse(reasonInvalid, err.Error())
 }
 
-func checkClient(h *handler, r *http.Request, cl *claims) *refusal {
-	if cl.clientIP == "" {
+// refusedTime refuses a token dated age ms ago: in the future or expired.
+func refusedTime(age int64) *refusal {
+	if age < 0 {
+		return refusedFuture
+	}
+	return refusedExpired
+}
+
+// sameRemote settles the common case of client binding without parsing:
+// the token is bound to the IPv4 address RemoteAddr starts with.
+func sameRemote(h *handler, r *http.Request, bound string) bool {
+	return bound != "" && !h.clients.forwarded && strings.HasPrefix(r.RemoteAddr, bound+":")
+}
+
+// checkClient compares the token's client address with the request's, by prefix.
+func checkClient(h *handler, r *http.Request, bound string) *refusal {
+	if bound == "" {
 		return refusedUnbound
 	}
 	current, ok := clientAddr(h.clients, r)
 	if !ok {
 		return refusedNoClient
 	}
-	if cl.clientIP != current && !samePrefix(h.clients, cl.clientIP, current) {
+	if bound != current && !samePrefix(h.clients, bound, current) {
 		return refusedOtherClient
 	}
 	return nil

@@ -123,9 +123,11 @@ func TestReceiveRefusals(t *testing.T) {
 		{desc: "duplicated, the last empty", query: "_hs_=" + good + "&_hs_=", category: reasonInvalid},
 		{desc: "semicolon", query: "_hs_=" + good + ";x=1", category: reasonInvalid},
 		{desc: "malformed escape elsewhere", query: "_hs_=" + good + "&x=%zz", category: reasonInvalid},
+		{desc: "encoded name, malformed escape elsewhere", query: "%5Fhs%5F=" + good + "&x=%zz", category: reasonInvalid},
 		{desc: "unknown secret", query: "_hs_=" + issueToken(t, otherKey, client, "s1"), category: reasonInvalid},
 		{desc: "another host", query: "_hs_=" + good, host: "other.example.org", category: reasonInvalid},
 		{desc: "another client", query: "_hs_=" + good, remote: "192.0.2.11:4444", category: reasonWrongClient},
+		{desc: "an address the bound one is a prefix of", query: "_hs_=" + good, remote: "192.0.2.100:4444", category: reasonWrongClient},
 		{desc: "another family", query: "_hs_=" + good, remote: "[2001:db8::1]:4444", category: reasonWrongClient},
 		{desc: "unbound token, bound receiver", query: "_hs_=" + issueToken(t, unbound, client, "s1"), category: reasonWrongClient},
 		{desc: "no client address", query: "_hs_=" + good, edit: func(c *Config) { c.IPStrategy.Depth = 2 }, category: reasonWrongClient},
@@ -136,6 +138,8 @@ func TestReceiveRefusals(t *testing.T) {
 		{desc: "expired at the boundary", query: "_hs_=" + good, category: reasonExpired, before: func(_ *testing.T, _ *handler, clock *testClock) {
 			clock.t = clock.t.Add(5 * time.Second)
 		}},
+		{desc: "sender lifetime shorter", query: "_hs_=" + good, edit: func(c *Config) { c.TokenLifetime = "1m" }, category: reasonExpired,
+			before: func(_ *testing.T, _ *handler, clock *testClock) { clock.t = clock.t.Add(5 * time.Second) }},
 		{desc: "receiver lifetime shorter", query: "_hs_=" + good, edit: func(c *Config) { c.TokenLifetime = "1s" }, category: reasonExpired,
 			before: func(_ *testing.T, _ *handler, clock *testClock) { clock.t = clock.t.Add(time.Second) }},
 		{desc: "dated in the future", query: "_hs_=" + good, category: reasonInvalid, before: func(_ *testing.T, _ *handler, clock *testClock) {
@@ -235,7 +239,7 @@ func TestReceiveBehindProxy(t *testing.T) {
 	src, _ := newTestHandler(t, nil, func(c *Config) { sourceConfig(c); c.IPStrategy.ExcludedIPs = []string{"10.0.0.0/8"} })
 	r := request(http.MethodGet, shopHost, "/", "10.0.0.1:1", "s1")
 	r.Header.Set("X-Forwarded-For", "198.51.100.7, 10.0.0.2")
-	token, ok := issue(src, r, checkout, "s1", nowMs(src))
+	token, ok := issue(src, r, checkout, "s1")
 	require.True(t, ok)
 
 	dst, _ := newTestHandler(t, &recorder{}, func(c *Config) { c.IPStrategy.Depth = 1 })

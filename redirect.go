@@ -23,17 +23,26 @@ type redirectWriter struct {
 	written bool
 }
 
-// WriteHeader adds a token to a redirect to an allowed target, then writes the status.
+// WriteHeader adds a token to a redirect to an allowed target, then writes
+// the status. The first final status is the one that counts; informational
+// ones pass. Under the interpreter every expression of a function costs on
+// every call, so the common 200 takes the fewest steps.
 func (w *redirectWriter) WriteHeader(code int) {
-	if !w.written && code >= 300 && code < 400 {
-		w.written = true
-		if isRedirect(code) {
-			propagate(w.h, w.ResponseWriter.Header(), w.r)
-		}
+	if code >= 300 && !w.written {
+		finalStatus(w, code)
 	} else if code >= 200 {
 		w.written = true
 	}
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// finalStatus records a final status of 300 or more and, when it is a
+// redirect, propagates the session through it.
+func finalStatus(w *redirectWriter, code int) {
+	w.written = true
+	if redirectCodes[code] {
+		propagate(w.h, w.ResponseWriter.Header(), w.r)
+	}
 }
 
 // Flush flushes the wrapped writer when it can.
@@ -54,9 +63,10 @@ func (w *redirectWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Unwrap returns the wrapped writer, for http.ResponseController.
 func (w *redirectWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func isRedirect(code int) bool {
-	return code == http.StatusMovedPermanently || code == http.StatusFound || code == http.StatusSeeOther ||
-		code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect
+// redirectCodes are the statuses whose Location a browser follows.
+var redirectCodes = map[int]bool{
+	http.StatusMovedPermanently: true, http.StatusFound: true, http.StatusSeeOther: true,
+	http.StatusTemporaryRedirect: true, http.StatusPermanentRedirect: true,
 }
 
 // navigation reports whether a request can be a top-level navigation whose
@@ -71,12 +81,14 @@ func navigation(h http.Header) bool {
 	if m := h["Sec-Fetch-Mode"]; len(m) != 0 {
 		return m[0] == "navigate"
 	}
-	return acceptsHTML(h) && notStream(h)
+	return acceptsHTML(h)
 }
 
+// acceptsHTML reports that a request without Sec-Fetch-Mode accepts HTML
+// and is no stream.
 func acceptsHTML(h http.Header) bool {
 	accept := h["Accept"]
-	return len(accept) != 0 && strings.Contains(accept[0], "text/html")
+	return len(accept) != 0 && strings.Contains(accept[0], "text/html") && notStream(h)
 }
 
 // notStream reports that a request is no protocol upgrade, event stream or gRPC call.
@@ -103,7 +115,7 @@ func propagate(h *handler, header http.Header, r *http.Request) {
 	if len(loc) != 1 {
 		return
 	}
-	if target, ok := targetHost(h.targets, loc[0], true); ok && !isOwnHost(r.Host, target) {
+	if target, ok := targetHost(h.targets, loc[0], true); ok && (len(r.Host) < len(target) || !isOwnHost(r.Host, target)) {
 		sealLocation(h, header, r, loc[0], target)
 	}
 }
@@ -116,14 +128,13 @@ func isOwnHost(host, target string) bool {
 
 // sealLocation adds a token for target to the redirect to loc.
 func sealLocation(h *handler, header http.Header, r *http.Request, loc, target string) {
-	now := nowMs(h)
 	session := ""
 	if len(header["Set-Cookie"]) == 0 {
 		session = requestSession(r, h.cookieName)
 	} else {
-		session = redirectSession(header, r, h.cookieName, now)
+		session = redirectSession(header, r, h.cookieName, nowMs(h))
 	}
-	if token, ok := issue(h, r, target, session, now); ok {
+	if token, ok := issue(h, r, target, session); ok {
 		header["Location"] = []string{withParam(loc, h.tokenParam, token)}
 		header["Cache-Control"] = []string{"no-store"}
 		header["Referrer-Policy"] = []string{"no-referrer"}

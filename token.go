@@ -20,13 +20,17 @@ import (
 // The additional data binds the version, the key id, the purpose and the
 // target host, so a token sealed for one host never opens on another. The
 // random nonce doubles as the token's id for single use. The plaintext is
-// the claims as newline-separated fields, the session last.
+// three newline-separated fields, the session last:
+//
+//	createdMs*10⁶ + lifetimeMs | client address | session
+//
+// (the lifetime is below 10⁶ ms, so one decimal number carries both times).
 //
 // Under Traefik's interpreter every statement and call costs far more than
 // the bytes it moves, so sealing and opening are a handful of
 // standard-library calls with the per-key parts prepared in New.
 const (
-	tokenVersion    byte = 2
+	tokenVersion    byte = 3
 	keyIDSize            = 4
 	nonceSize            = 12
 	tagSize              = 16
@@ -35,13 +39,14 @@ const (
 	maxTokenChars        = 8192
 	maxSessionBytes      = 4096
 	minSecretBytes       = 32
-	claimFields          = 4
+	claimFields          = 3
+	lifetimeScale        = 1_000_000 // lifetimes stay below it (maxLifetime is 10 minutes)
 )
 
 const (
 	tokenKeyLabel = "sessioninjector v1 token key"
 	keyIDLabel    = "sessioninjector v1 key id"
-	purposeLabel  = "sessioninjector v2 handoff\x00"
+	purposeLabel  = "sessioninjector v3 handoff\x00"
 )
 
 var (
@@ -119,15 +124,14 @@ func hmacSHA256(secret, label string) []byte {
 	return mac.Sum(nil)
 }
 
-// seal sets cl.id to a fresh nonce and returns the token for cl.
+// seal returns a token for cl under a fresh random nonce.
 // (crypto/rand.Read never fails: it would crash the process instead.)
 func seal(c *codec, cl *claims) string {
-	plain := strconv.FormatInt(cl.createdMs, 10) + "\n" + strconv.FormatInt(cl.lifetimeMs, 10) + "\n" + cl.clientIP + "\n" + cl.session
+	plain := strconv.FormatInt(cl.createdMs*lifetimeScale+cl.lifetimeMs, 10) + "\n" + cl.clientIP + "\n" + cl.session
 	out := make([]byte, tokenHeaderSize+nonceSize, tokenHeaderSize+nonceSize+len(plain)+tagSize)
 	copy(out, c.sealKey.header)
 	nonce := out[tokenHeaderSize:]
 	_, _ = rand.Read(nonce)
-	cl.id = string(nonce)
 	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(c.sealKey.adPrefix+cl.target)))
 }
 
@@ -159,13 +163,12 @@ func openToken(c *codec, token, host string) (*claims, error) {
 	if len(f) != claimFields {
 		return nil, errTokenClaims
 	}
-	created, err1 := strconv.ParseInt(f[0], 10, 64)
-	lifetime, err2 := strconv.ParseInt(f[1], 10, 64)
-	if err1 != nil || err2 != nil || lifetime <= 0 {
+	times, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil || times%lifetimeScale <= 0 {
 		return nil, errTokenClaims
 	}
 	return &claims{
-		createdMs: created, lifetimeMs: lifetime, target: host,
-		clientIP: f[2], session: f[3], id: string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize]),
+		createdMs: times / lifetimeScale, lifetimeMs: times % lifetimeScale, target: host,
+		clientIP: f[1], session: f[2], id: string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize]),
 	}, nil
 }

@@ -13,7 +13,7 @@ import (
 func testClaims() *claims {
 	return &claims{
 		createdMs: 1_800_000_000_000, lifetimeMs: 5000,
-		target: checkout, clientIP: "192.0.2.7", session: "abc123",
+		target: checkout, clientIP: "192.0.2.7", session: "abc1234",
 	}
 }
 
@@ -28,12 +28,15 @@ func TestTokenRoundTrip(t *testing.T) {
 	c := mustCodec(t, testSecret)
 	in := testClaims()
 	token := seal(c, in)
-	assert.Len(t, in.id, nonceSize)
 	assert.NotContains(t, token, "=")
 	assert.NotContains(t, token, in.session, "the session must not appear in clear")
 
 	out, err := openToken(c, token, checkout)
 	require.NoError(t, err)
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	require.NoError(t, err)
+	assert.Equal(t, string(raw[tokenHeaderSize:tokenHeaderSize+nonceSize]), out.id, "the id is the nonce")
+	in.id = out.id
 	assert.Equal(t, in, out)
 
 	again := seal(c, testClaims())
@@ -142,11 +145,12 @@ func TestTokenMalformedClaims(t *testing.T) {
 		desc  string
 		plain string
 	}{
-		{desc: "too few fields", plain: "1\n2\n192.0.2.7"},
-		{desc: "bad time", plain: "x\n5000\n192.0.2.7\nv"},
-		{desc: "bad lifetime", plain: "1\n5s\n192.0.2.7\nv"},
-		{desc: "zero lifetime", plain: "1\n0\n192.0.2.7\nv"},
-		{desc: "negative lifetime", plain: "1\n-5000\n192.0.2.7\nv"},
+		{desc: "too few fields", plain: "1800000000000005000\n192.0.2.7"},
+		{desc: "bad times", plain: "x\n192.0.2.7\nv"},
+		{desc: "times as two fields", plain: "1800000000000\n5000\n192.0.2.7\nv"},
+		{desc: "times out of range", plain: "99999999999999999999\n192.0.2.7\nv"},
+		{desc: "zero lifetime", plain: "1800000000000000000\n192.0.2.7\nv"},
+		{desc: "negative times", plain: "-1800000000000005000\n192.0.2.7\nv"},
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
