@@ -118,8 +118,35 @@ func (p *redisPool) setNX(key string, ttl time.Duration) (bool, error) {
 	if ttl <= 0 {
 		return false, fmt.Errorf("redis %s: SET: %w: ttl must be positive", p.opts.address, errRedisConfig)
 	}
-	ms := strconv.FormatInt(int64((ttl+time.Millisecond-1)/time.Millisecond), 10)
-	reply, err := redisDo(p, isSetNXReply, "SET", setNXCommand(key, ms))
+	return redisSetNX(p, key, strconv.FormatInt(int64((ttl+time.Millisecond-1)/time.Millisecond), 10))
+}
+
+// redisSetNX is setNX with the ttl in milliseconds as text, the call of
+// every redemption: the expected round trip on a pooled connection (+OK or
+// $-1 as the whole reply) is written out here, and anything else is
+// finished by setNXRest with the general client.
+func redisSetNX(p *redisPool, key, ms string) (bool, error) {
+	cmd := setNXCommand(key, ms)
+	c, reused, deadline, err := redisGet(p)
+	if err != nil {
+		return false, err
+	}
+	line, err := redisSend(c, deadline, cmd)
+	if reply := string(line); err == nil && (reply == "+OK\r\n" || reply == "$-1\r\n") {
+		redisPut(p, c)
+		return reply[0] == '+', nil
+	}
+	return setNXRest(p, c, reused, deadline, cmd, line, err)
+}
+
+// setNXRest finishes a SET NX whose round trip failed or whose reply is
+// not one of the two expected ones, like redisDo does for other commands.
+func setNXRest(p *redisPool, c *redisConn, reused bool, deadline time.Time, cmd string, line []byte, err error) (bool, error) {
+	var reply redisReply
+	if err == nil {
+		reply, err = lineReply(c, line, 0)
+	}
+	reply, err = redisRetry(p, c, err != nil && reused && len(line) == 0 && !isTimeout(err), deadline, isSetNXReply, "SET", cmd, reply, err)
 	if err != nil {
 		return false, err
 	}
@@ -315,17 +342,28 @@ func (c *redisConn) expectOK(deadline time.Time, cmd string) error {
 // redisRoundTrip sets the deadline, writes one encoded command and reads
 // its reply. silent reports that nothing at all came back before the error.
 func redisRoundTrip(c *redisConn, deadline time.Time, cmd string) (reply redisReply, silent bool, err error) {
+	line, err := redisSend(c, deadline, cmd)
+	if err != nil {
+		return reply, len(line) == 0, err
+	}
+	reply, err = lineReply(c, line, 0)
+	return reply, false, err
+}
+
+// redisSend sets the deadline, writes one encoded command and reads the
+// first line of its reply, CRLF included. On an error, line holds what
+// came back before it, if anything.
+func redisSend(c *redisConn, deadline time.Time, cmd string) (line []byte, err error) {
 	if err = c.conn.SetDeadline(deadline); err != nil {
-		return reply, true, err
+		return nil, err
 	}
 	if _, err = c.conn.Write([]byte(cmd)); err != nil {
-		return reply, true, err
+		return nil, err
 	}
-	if _, err = c.r.Peek(1); err != nil {
-		return reply, true, err
+	if line, err = c.r.ReadSlice('\n'); err != nil && len(line) != 0 {
+		return line, lineError(err)
 	}
-	reply, err = redisRead(c, 0)
-	return reply, false, err
+	return line, err // io.EOF: closed before replying
 }
 
 // encodeCommand writes args as a RESP array of bulk strings.
@@ -380,13 +418,8 @@ func (r redisReply) describe() string {
 	return "reply " + strconv.Quote(string(r.kind))
 }
 
-// redisReadLine reads one CRLF-terminated line of at most redisBufferSize bytes
-// and returns it without the CRLF.
-func redisReadLine(c *redisConn) (string, error) {
-	line, err := c.r.ReadSlice('\n')
-	if err != nil {
-		return "", lineError(err)
-	}
+// lineText returns a line read up to its LF without the CRLF.
+func lineText(line []byte) (string, error) {
 	n := len(line)
 	if n < 3 || line[n-2] != '\r' {
 		return "", errBadLine
@@ -417,9 +450,19 @@ func readLength(s string, limit int64) (int64, error) {
 }
 
 // redisRead reads one reply; depth counts the arrays it is nested in.
-// The answers of SET NX are recognised before any parsing.
 func redisRead(c *redisConn, depth int) (redisReply, error) {
-	line, err := redisReadLine(c)
+	line, err := c.r.ReadSlice('\n')
+	if err != nil {
+		return redisReply{}, lineError(err)
+	}
+	return lineReply(c, line, depth)
+}
+
+// lineReply decodes a reply from its first line, read up to its LF,
+// reading what follows it. The answers of SET NX are recognised before any
+// parsing.
+func lineReply(c *redisConn, raw []byte, depth int) (redisReply, error) {
+	line, err := lineText(raw)
 	if err != nil {
 		return redisReply{}, err
 	}

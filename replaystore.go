@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -81,7 +82,7 @@ func redeem(h *handler, cl *claims, expires, now int64) *refusal {
 // redeemRedis records the token's id in Redis.
 // The key is the prefix and the token id in hex.
 func redeemRedis(h *handler, cl *claims, expires, now int64) *refusal {
-	first, err := h.redis.pool.setNX(h.redis.prefix+hex.EncodeToString([]byte(cl.id)), time.Duration(expires-now)*time.Millisecond)
+	first, err := redisSetNX(h.redis.pool, h.redis.prefix+hex.EncodeToString([]byte(cl.id)), strconv.FormatInt(expires-now, 10))
 	if err != nil {
 		if h.redis.allowOnError {
 			log.Printf("sessioninjector %q: replay store unavailable, token accepted without the single-use guarantee (onError allow): %v", h.name, err)
