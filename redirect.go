@@ -105,29 +105,19 @@ func notStream(h http.Header) bool {
 
 // propagate adds a token to a redirect's Location when it points at an
 // allowed target other than the request's own host and the client has a
-// session. Any other Location is left byte for byte.
-//
-// Under the interpreter every call allocates all of its function's locals,
-// so the request path is cut into small functions whose rarely taken
-// branches live elsewhere.
+// session: the one the response sets (a sign-in), none when it deletes it
+// (a sign-out), or else the request's. It also forbids caching the
+// redirect and sending its URL as a referrer. Any other Location is left
+// byte for byte.
 func propagate(h *handler, header http.Header, r *http.Request) {
 	loc := header["Location"]
 	if len(loc) != 1 {
 		return
 	}
-	if target, ok := targetHost(h.targets, loc[0], true); ok && (len(r.Host) < len(target) || !isOwnHost(r.Host, target)) {
-		sealLocation(h, header, r, loc[0], target)
+	target, ok := targetHost(h.targets, loc[0], true)
+	if !ok || len(r.Host) >= len(target) && isOwnHost(r.Host, target) {
+		return
 	}
-}
-
-// isOwnHost reports whether a Host header names target, a normalized host:
-// cheaply false unless the header starts with it.
-func isOwnHost(host, target string) bool {
-	return len(host) >= len(target) && strings.EqualFold(host[:len(target)], target) && normalizeHost(host) == target
-}
-
-// sealLocation adds a token for target to the redirect to loc.
-func sealLocation(h *handler, header http.Header, r *http.Request, loc, target string) {
 	session := ""
 	if len(header["Set-Cookie"]) == 0 {
 		session = requestSession(r, h.cookieName)
@@ -135,10 +125,16 @@ func sealLocation(h *handler, header http.Header, r *http.Request, loc, target s
 		session = redirectSession(header, r, h.cookieName, nowMs(h))
 	}
 	if token, ok := issue(h, r, target, session); ok {
-		header["Location"] = []string{withParam(loc, h.tokenParam, token)}
+		header["Location"] = []string{withParam(loc[0], h.tokenParam, token)}
 		header["Cache-Control"] = []string{"no-store"}
 		header["Referrer-Policy"] = []string{"no-referrer"}
 	}
+}
+
+// isOwnHost reports whether a Host header names target, a normalized host:
+// cheaply false unless the header starts with it.
+func isOwnHost(host, target string) bool {
+	return len(host) >= len(target) && strings.EqualFold(host[:len(target)], target) && normalizeHost(host) == target
 }
 
 // withParam sets name=value in a URL's query, replacing any existing
