@@ -1,7 +1,7 @@
 # The README names `make test` (unit and interpreter tests) and `make demo`.
 GO ?= go
 
-.PHONY: test unit interp lint e2e demo traefik fuzz bench vendor
+.PHONY: test unit interp lint e2e demo traefik fuzz bench bench-profile vendor
 
 test: lint unit interp
 
@@ -40,6 +40,12 @@ bench: traefik
 	cd e2e && BENCH=1 $(GO) test -count=1 -run TestBenchReport -v ./interp/
 	cd e2e && BENCH=1 TRAEFIK_BIN=$$(bash ../scripts/traefik.sh) $(GO) test -count=1 -timeout 30m -run TestThroughTraefik -v ./bench/
 	@echo "reports: e2e/out/bench/compiled.txt, interp.md/.json, traefik.md/.json"
+
+# CPU profiles of the pinned Traefik under load, one route at a time
+# (BENCH_PROFILE, BENCH_PROFILE_DURATION): e2e/out/bench/profile-*.pprof and
+# profile.md with Traefik's CPU time per request.
+bench-profile: traefik
+	cd e2e && BENCH_PROFILE=$${BENCH_PROFILE:-B,C2,R,E,D-clean,D-redis} TRAEFIK_BIN=$$(bash ../scripts/traefik.sh) $(GO) test -count=1 -timeout 30m -run TestProfileThroughTraefik -v ./bench/
 
 FUZZTIME ?= 60s
 fuzz:

@@ -14,6 +14,12 @@
 //	BENCH_WARMUP       unmeasured run of every route first (1s)
 //	BENCH_CONCURRENCY  closed-loop workers, one keep-alive connection each (8)
 //
+// TestProfileThroughTraefik, run with BENCH_PROFILE=R,E (as `make
+// bench-profile` does), loads the named routes one at a time with
+// Traefik's CPU profiler on and writes profile-<route>.pprof and
+// profile.md/.json with Traefik's CPU time per request;
+// BENCH_PROFILE_DURATION (10s) is each route's load.
+//
 // The interpreter report in e2e/interp (TestBenchReport) uses the same
 // report helpers and BENCH_ROUNDS.
 package bench

@@ -36,6 +36,9 @@ type Options struct {
 	// LogLevel is Traefik's log level; DEBUG (the default) shows the
 	// plugin's refusals, INFO is what production runs and benchmarks want.
 	LogLevel string
+	// Pprof serves Go's profiling handlers under /debug/pprof/ on the API
+	// entry point (api.debug), for profiles of Traefik under load.
+	Pprof bool
 }
 
 // Traefik is one running Traefik process.
@@ -163,7 +166,7 @@ func (tr *Traefik) staticConfig() ([]byte, error) {
 			"web":     web,
 			"traefik": map[string]any{"address": tr.APIAddr},
 		},
-		"api":  map[string]any{"insecure": true, "dashboard": false},
+		"api":  map[string]any{"insecure": true, "dashboard": false, "debug": tr.opts.Pprof},
 		"ping": map[string]any{"entryPoint": "traefik"},
 		"log":  map[string]any{"level": tr.logLevel(), "noColor": true},
 		"providers": map[string]any{
