@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/session-injector/sessioninjector/e2e/harness"
 	"github.com/stretchr/testify/require"
 )
 
@@ -41,20 +40,7 @@ func TestProfileThroughTraefik(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(out, 0o755))
 	machine := ThisMachine()
-
-	redis := harness.StartRedis(t)
-	backend := startBackend(t)
-	noop, err := harness.Noop()
-	require.NoError(t, err)
-	si, err := harness.SessionInjector()
-	require.NoError(t, err)
-	tr := harness.Start(t, harness.Options{Plugins: []harness.Plugin{noop, si}, Dynamic: dynamic(backend, redis.Addr), LogLevel: "INFO", Pprof: true})
-	machine.Traefik = traefikVersion(harness.TraefikBinary(t))
-
-	gen := NewGenerator(settings.Concurrency)
-	defer gen.Close()
-	run := &runner{t: t, gen: gen, webAddr: tr.WebAddr, settings: settings, rates: map[string]float64{}}
-	run.warmUp()
+	run, tr := startRun(t, settings, &machine, true)
 	rep := profileReport{Machine: machine, Concurrency: settings.Concurrency, Seconds: window.Seconds()}
 	for _, r := range chosen {
 		var pool *tokenPool

@@ -29,20 +29,7 @@ func TestThroughTraefik(t *testing.T) {
 	start := time.Now()
 	machine := ThisMachine()
 
-	redis := harness.StartRedis(t)
-	backend := startBackend(t)
-	noop, err := harness.Noop()
-	require.NoError(t, err)
-	si, err := harness.SessionInjector()
-	require.NoError(t, err)
-	// INFO, as production runs: at DEBUG Traefik logs a line per proxied request.
-	tr := harness.Start(t, harness.Options{Plugins: []harness.Plugin{noop, si}, Dynamic: dynamic(backend, redis.Addr), LogLevel: "INFO"})
-	machine.Traefik = traefikVersion(harness.TraefikBinary(t))
-
-	gen := NewGenerator(settings.Concurrency)
-	defer gen.Close()
-	run := &runner{t: t, gen: gen, webAddr: tr.WebAddr, settings: settings, rates: map[string]float64{}}
-	run.warmUp()
+	run, _ := startRun(t, settings, &machine, false)
 	results := make([]*routeResult, len(routes))
 	byName := map[string]*routeResult{}
 	for i, r := range routes {
@@ -71,6 +58,28 @@ func TestThroughTraefik(t *testing.T) {
 	if bad := rep.failed(); len(bad) > 0 {
 		t.Errorf("unexpected answers, the figures mean nothing:\n%s", strings.Join(bad, "\n"))
 	}
+}
+
+// startRun starts redis-server, the backend and the pinned Traefik with
+// every route (pprof: with Traefik's profiling handlers on), warms every
+// route up and returns the runner and Traefik, all stopped when t ends.
+func startRun(t *testing.T, settings Settings, machine *Machine, pprof bool) (*runner, *harness.Traefik) {
+	redis := harness.StartRedis(t)
+	backend := startBackend(t)
+	noop, err := harness.Noop()
+	require.NoError(t, err)
+	si, err := harness.SessionInjector()
+	require.NoError(t, err)
+	// INFO, as production runs: at DEBUG Traefik logs a line per proxied request.
+	tr := harness.Start(t, harness.Options{
+		Plugins: []harness.Plugin{noop, si}, Dynamic: dynamic(backend, redis.Addr), LogLevel: "INFO", Pprof: pprof,
+	})
+	machine.Traefik = traefikVersion(harness.TraefikBinary(t))
+	gen := NewGenerator(settings.Concurrency)
+	t.Cleanup(gen.Close)
+	run := &runner{t: t, gen: gen, webAddr: tr.WebAddr, settings: settings, rates: map[string]float64{}}
+	run.warmUp()
+	return run, tr
 }
 
 // runner loads routes through one Traefik.
