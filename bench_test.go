@@ -1,8 +1,11 @@
 package sessioninjector
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -112,6 +115,71 @@ func BenchmarkRewriteLocation(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		h := http.Header{"Location": {"https://checkout.example.org/pay?x=1#f"}}
-		propagate(src, h, r)
+		propagate(src, h, r, http.StatusFound)
 	}
+}
+
+// BenchmarkLargeInputs feeds the four inputs an attacker controls in bulk
+// (a handoff's `to`, a redirect's Location, a query whose token is refused
+// and stripped, a redemption's Cookie header) at growing sizes: past the
+// caps the middleware answers without looping, so its cost stays flat in
+// the size (under the interpreter the loops it no longer runs cost 100 to
+// 250 times these figures).
+func BenchmarkLargeInputs(b *testing.B) {
+	cases := []struct {
+		name  string
+		serve func(b *testing.B, size int) (http.Handler, *http.Request, int)
+	}{
+		{name: "handoff-to", serve: func(b *testing.B, size int) (http.Handler, *http.Request, int) {
+			h := benchHandler(b, sourceFuzzConfig(), nil)
+			to := "https://checkout.example.org/?" + strings.Repeat("a&", size/2)
+			return h, request(http.MethodGet, shopHost, "/_session/handoff?to="+url.QueryEscape(to), client, "s1"), http.StatusBadRequest
+		}},
+		{name: "redirect-location", serve: func(b *testing.B, size int) (http.Handler, *http.Request, int) {
+			loc := "https://checkout.example.org/?" + strings.Repeat("a&", size/2)
+			return benchHandler(b, sourceFuzzConfig(), redirectTo(loc)), request(http.MethodGet, shopHost, "/", client, "s1"), http.StatusFound
+		}},
+		{name: "refused-query", serve: func(b *testing.B, size int) (http.Handler, *http.Request, int) {
+			cfg := fuzzConfig()
+			cfg.DieOnHandshakeFailure = false
+			return benchHandler(b, cfg, nil), request(http.MethodGet, checkout, "/?_hs_=bad&"+strings.Repeat("a&", size/2), client, ""), http.StatusForbidden
+		}},
+		{name: "redeemed-cookies", serve: func(b *testing.B, size int) (http.Handler, *http.Request, int) {
+			src := benchHandler(b, sourceFuzzConfig(), nil)
+			token, _ := issue(src, request(http.MethodGet, shopHost, "/", client, ""), checkout, "s1")
+			cfg := fuzzConfig()
+			cfg.CleanURL, cfg.SingleUse = false, false
+			r := request(http.MethodGet, checkout, "/?_hs_="+token, client, "")
+			r.Header.Set("Cookie", strings.Repeat("c=1; ", size/5))
+			return benchHandler(b, cfg, nil), r, http.StatusSeeOther
+		}},
+	}
+	for _, c := range cases {
+		for _, size := range []int{16 << 10, 256 << 10, 1 << 20} {
+			b.Run(fmt.Sprintf("%s/%dKiB", c.name, size>>10), func(b *testing.B) {
+				h, r, want := c.serve(b, size)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, r)
+					if rec.Code != want {
+						b.Fatalf("answered %d, want %d", rec.Code, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// benchHandler builds a handler with a quiet log and its own replay cache.
+func benchHandler(b *testing.B, cfg *Config, respond func(http.ResponseWriter, *http.Request)) *handler {
+	b.Helper()
+	h, err := newHandler(&recorder{respond: respond}, cfg, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.debugf = func(string, ...interface{}) {}
+	h.replay = newReplayCache()
+	return h
 }

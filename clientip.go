@@ -164,3 +164,17 @@ func (c *clientIPs) sameClient(a, b netip.Addr) bool {
 	pb, errB := b.Prefix(bits)
 	return errA == nil && errB == nil && pa == pb
 }
+
+// ipv6Network returns the /64 network of an IPv6 address written as text
+// (an IPv4-mapped one unmapped), or the text itself when it does not parse.
+func ipv6Network(addr string) string {
+	a, ok := parseAddr(addr)
+	if !ok {
+		return addr
+	}
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}

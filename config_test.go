@@ -68,6 +68,7 @@ func TestNewErrors(t *testing.T) {
 		{desc: "bad ipv4Prefix", edit: func(c *Config) { c.IPv4Prefix = 40 }, err: "ipv4Prefix"},
 		{desc: "bad ipv6Prefix", edit: func(c *Config) { c.IPv6Prefix = -2 }, err: "ipv6Prefix"},
 		{desc: "bad excluded IP", edit: func(c *Config) { c.IPStrategy.ExcludedIPs = []string{"x"} }, err: "ipStrategy.excludedIPs"},
+		{desc: "negative replayPerClient", edit: func(c *Config) { c.ReplayPerClient = -1 }, err: "replayPerClient: -1"},
 		{desc: "negative depth", edit: func(c *Config) { c.IPStrategy.Depth = -1 }, err: "ipStrategy.depth"},
 		{desc: "zero replay cache", edit: func(c *Config) { c.ReplayCacheSize = 0 }, err: "replayCacheSize"},
 	}

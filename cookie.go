@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // cookieOctets are the bytes RFC 6265 allows in a cookie value.
@@ -16,9 +17,18 @@ const tokenChars = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi
 // maxCookieName bounds the cookie name, so that name and a full-size value stay near browsers' 4096-byte limit.
 const maxCookieName = 128
 
+// maxCookieBytes is the most that browsers keep of a cookie's name and
+// value together: a longer cookie is dropped silently.
+const maxCookieBytes = 4096
+
 // validCookieValue reports whether v can be sent as a cookie value unquoted.
 func validCookieValue(v string) bool {
-	return v != "" && len(v) <= maxSessionBytes && strings.Trim(v, cookieOctets) == ""
+	return v != "" && len(v) <= maxCookieBytes && strings.Trim(v, cookieOctets) == ""
+}
+
+// cookieFits reports whether name=value is a cookie that browsers keep.
+func cookieFits(name, value string) bool {
+	return validCookieValue(value) && len(name)+1+len(value) <= maxCookieBytes
 }
 
 // cookieSpec writes the session cookie's Set-Cookie header on the target.
@@ -146,6 +156,13 @@ func injectCookie(h http.Header, name, value string) {
 	replaceCookie(h, name, value)
 }
 
+// tooManyCookies reports whether a request carries so many cookies that
+// replaceCookie's loop over them would cost too much.
+func tooManyCookies(h http.Header) bool {
+	lines := h["Cookie"]
+	return len(lines) >= maxQueryParts || strings.Count(strings.Join(lines, ";"), ";") >= maxQueryParts
+}
+
 // replaceCookie is injectCookie for a request that may already carry the cookie.
 func replaceCookie(h http.Header, name, value string) {
 	prefix := name + "="
@@ -170,8 +187,9 @@ const (
 )
 
 // responseSession looks for the session cookie in a response's Set-Cookie
-// headers: the last one for the name wins; an empty value, Max-Age <= 0 or
-// an expiry in the past deletes it.
+// headers: the last one for the name wins; an empty value, Max-Age <= 0,
+// an expiry in the past, or one that no browser date format reads, deletes
+// it (a sign-out is never mistaken for a session).
 func responseSession(h http.Header, name string, nowMs int64) (string, int) {
 	lines := h["Set-Cookie"]
 	if len(lines) == 0 {
@@ -195,22 +213,54 @@ func responseSession(h http.Header, name string, nowMs int64) (string, int) {
 			continue
 		}
 		value, state = c.Value, sessionSet
-		if c.Value == "" || c.MaxAge < 0 || (!c.Expires.IsZero() && c.Expires.UnixMilli() <= nowMs) {
+		if c.Value == "" || c.MaxAge < 0 || expired(c, nowMs) {
 			value, state = "", sessionDeleted
 		}
 	}
 	return value, state
 }
 
-// redirectSession is the session a redirect hands over: the one its
-// response sets (a sign-in), none when the response deletes it (a sign-out),
-// or else the request's.
+// legacyDates are the other Expires formats browsers read: RFC 850 (with
+// a two-digit year), asctime and RFC 1123 with a two-digit year.
+var legacyDates = []string{time.RFC850, time.ANSIC, "Mon, 02 Jan 06 15:04:05 MST", "Mon, 02-Jan-06 15:04:05 MST"}
+
+// expired reports whether a cookie's Expires is past or, when net/http
+// could not read it, in no format a browser reads either.
+func expired(c *http.Cookie, nowMs int64) bool {
+	if !c.Expires.IsZero() || c.RawExpires == "" {
+		return !c.Expires.IsZero() && c.Expires.UnixMilli() <= nowMs
+	}
+	for _, layout := range legacyDates {
+		if t, err := time.Parse(layout, c.RawExpires); err == nil {
+			return t.UnixMilli() <= nowMs
+		}
+	}
+	return true
+}
+
+// redirectSession is the session a redirect hands over: none when the
+// response ends it (a Set-Cookie deleting it, or Clear-Site-Data with
+// cookies), the one it sets (a sign-in), or else the request's.
 func redirectSession(header http.Header, r *http.Request, name string, nowMs int64) string {
+	if clearsCookies(header) {
+		return ""
+	}
 	session, state := responseSession(header, name, nowMs)
 	if state == sessionUntouched {
 		return requestSession(r, name)
 	}
 	return session
+}
+
+// clearsCookies reports whether a response's Clear-Site-Data removes cookies.
+func clearsCookies(header http.Header) bool {
+	for _, v := range header["Clear-Site-Data"] {
+		v = strings.ToLower(v)
+		if strings.Contains(v, `"cookies"`) || strings.Contains(v, `"*"`) {
+			return true
+		}
+	}
+	return false
 }
 
 // requestSession returns the first session cookie of the request.

@@ -17,8 +17,8 @@ func TestValidCookieValue(t *testing.T) {
 	}{
 		{value: "abc123", want: true},
 		{value: "a-b_c.d~e!f#$%&'()*+/:<=>?@[]^`{|}", want: true},
-		{value: strings.Repeat("a", maxSessionBytes), want: true},
-		{value: strings.Repeat("a", maxSessionBytes+1)},
+		{value: strings.Repeat("a", maxCookieBytes), want: true},
+		{value: strings.Repeat("a", maxCookieBytes+1)},
 		{value: ""},
 		{value: "a;b"},
 		{value: "a b"},
@@ -179,6 +179,13 @@ func TestResponseSession(t *testing.T) {
 		{desc: "expired", setCookies: []string{"_session_id=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}, state: sessionDeleted},
 		{desc: "future expiry", setCookies: []string{"_session_id=x; Expires=Fri, 01 Jan 2100 00:00:00 GMT"}, value: "x", state: sessionSet},
 		{desc: "set then deleted", setCookies: []string{"_session_id=x", "_session_id=; Max-Age=0"}, state: sessionDeleted},
+		{desc: "RFC 850 expiry", setCookies: []string{"_session_id=deleted; Expires=Thursday, 01-Jan-70 00:00:01 GMT"}, state: sessionDeleted},
+		{desc: "asctime expiry", setCookies: []string{"_session_id=deleted; Expires=Thu Jan  1 00:00:01 1970"}, state: sessionDeleted},
+		{desc: "two-digit year", setCookies: []string{"_session_id=deleted; Expires=Thu, 01 Jan 70 00:00:01 GMT"}, state: sessionDeleted},
+		{desc: "dashed two-digit year", setCookies: []string{"_session_id=deleted; Expires=Thu, 01-Jan-70 00:00:01 GMT"}, state: sessionDeleted},
+		{desc: "future RFC 850 expiry", setCookies: []string{"_session_id=x; Expires=Friday, 01-Jan-44 00:00:00 GMT"}, value: "x", state: sessionSet},
+		{desc: "future asctime expiry", setCookies: []string{"_session_id=x; Expires=Fri Jan  1 00:00:00 2100"}, value: "x", state: sessionSet},
+		{desc: "unreadable expiry", setCookies: []string{"_session_id=x; Expires=tomorrow"}, state: sessionDeleted},
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
@@ -189,6 +196,53 @@ func TestResponseSession(t *testing.T) {
 			value, state := responseSession(h, "_session_id", now.UnixMilli())
 			assert.Equal(t, test.value, value)
 			assert.Equal(t, test.state, state)
+		})
+	}
+}
+
+func TestRedirectSessionClearSiteData(t *testing.T) {
+	tests := []struct {
+		value string
+		clear bool
+	}{
+		{value: `"cookies"`, clear: true},
+		{value: `"cache", "cookies", "storage"`, clear: true},
+		{value: `"*"`, clear: true},
+		{value: `"Cookies"`, clear: true},
+		{value: `"cache"`},
+		{value: `"storage", "executionContexts"`},
+		{value: `cookies`},
+	}
+	for _, test := range tests {
+		t.Run(test.value, func(t *testing.T) {
+			r := request(http.MethodGet, shopHost, "/", client, "s1")
+			h := http.Header{"Clear-Site-Data": {test.value}, "Set-Cookie": {"_session_id=fresh"}}
+			got := redirectSession(h, r, "_session_id", 0)
+			if test.clear {
+				assert.Empty(t, got, "a sign-out hands nothing over")
+			} else {
+				assert.Equal(t, "fresh", got)
+			}
+		})
+	}
+}
+
+func TestTooManyCookies(t *testing.T) {
+	tests := []struct {
+		desc  string
+		lines []string
+		want  bool
+	}{
+		{desc: "none"},
+		{desc: "a few", lines: []string{"a=1; b=2"}},
+		{desc: "just under", lines: []string{strings.Repeat("a=1; ", maxQueryParts-1) + "z=1"}},
+		{desc: "at the cap", lines: []string{strings.Repeat("a=1; ", maxQueryParts) + "z=1"}, want: true},
+		{desc: "across lines", lines: []string{strings.Repeat("a=1; ", maxQueryParts/2), strings.Repeat("b=1; ", maxQueryParts/2)}, want: true},
+		{desc: "many lines", lines: make([]string, maxQueryParts), want: true},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			assert.Equal(t, test.want, tooManyCookies(http.Header{"Cookie": test.lines}))
 		})
 	}
 }

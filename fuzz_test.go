@@ -72,12 +72,12 @@ func FuzzLocation(f *testing.F) {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.Host, r.RemoteAddr = shopHost, client
 		r.Header.Set("Cookie", "_session_id=s1")
-		propagate(h, header, r)
+		propagate(h, header, r, http.StatusFound)
 		got := header.Get("Location")
 		if got == loc {
 			return
 		}
-		host, ok := targetHost(h.targets, loc, true)
+		host, _, ok := targetHost(h.targets, loc, true)
 		if !ok {
 			t.Fatalf("rewrote %q to a host that is not allowed", loc)
 		}

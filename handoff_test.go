@@ -19,6 +19,10 @@ func TestHandoff(t *testing.T) {
 		status    int
 		wantToken bool
 		location  string
+		https     bool
+		header    http.Header
+		edit      func(*Config)
+		body      string // the refusal's text, when it matters
 	}{
 		{desc: "signed in", method: http.MethodGet, query: "to=" + url.QueryEscape("https://checkout.example.org/cart?x=1#top"), session: "s1",
 			status: http.StatusSeeOther, wantToken: true, location: "https://checkout.example.org/cart?x=1&_hs_="},
@@ -38,12 +42,59 @@ func TestHandoff(t *testing.T) {
 		{desc: "javascript", method: http.MethodGet, query: "to=" + url.QueryEscape("javascript:alert(1)"), session: "s1", status: http.StatusBadRequest},
 		{desc: "ftp", method: http.MethodGet, query: "to=ftp://checkout.example.org/", session: "s1", status: http.StatusBadRequest},
 		{desc: "semicolon query", method: http.MethodGet, query: "to=https://checkout.example.org/;x", session: "s1", status: http.StatusBadRequest},
+		{desc: "http target after https", method: http.MethodGet, query: "to=http://checkout.example.org/x", session: "s1", https: true, status: http.StatusBadRequest,
+			body: "session handoff: 'to' must be an https:// URL: an http:// target after a request over HTTPS\n"},
+		{desc: "http target after https, insecure targets allowed", method: http.MethodGet, query: "to=http://checkout.example.org/x", session: "s1", https: true,
+			edit: func(c *Config) { c.AllowInsecureTargets = true }, status: http.StatusBadRequest},
+		{desc: "http target over http", method: http.MethodGet, query: "to=http://checkout.example.org/x", session: "s1", status: http.StatusBadRequest,
+			body: "session handoff: 'to' must be an https:// URL: an http:// target that is not a loopback host (allowInsecureTargets is off)\n"},
+		{desc: "http target over http, insecure targets allowed", method: http.MethodGet, query: "to=http://checkout.example.org/x", session: "s1",
+			edit: func(c *Config) { c.AllowInsecureTargets = true }, status: http.StatusSeeOther, wantToken: true, location: "http://checkout.example.org/x?_hs_="},
+		{desc: "http localhost target over http", method: http.MethodGet, query: "to=http://checkout.localhost:8080/x", session: "s1",
+			edit: func(c *Config) { c.TargetDomains = []string{"checkout.localhost"} }, status: http.StatusSeeOther, wantToken: true, location: "http://checkout.localhost:8080/x?_hs_="},
+		{desc: "https target after https", method: http.MethodGet, query: "to=https://checkout.example.org/x", session: "s1", https: true,
+			status: http.StatusSeeOther, wantToken: true, location: "https://checkout.example.org/x?_hs_="},
+		{desc: "script", method: http.MethodGet, query: "to=https://checkout.example.org/x", session: "s1",
+			header: http.Header{"Sec-Fetch-Mode": {"no-cors"}, "Sec-Fetch-Dest": {"script"}}, status: http.StatusSeeOther, location: "https://checkout.example.org/x"},
+		{desc: "image", method: http.MethodGet, query: "to=https://checkout.example.org/x", session: "s1",
+			header: http.Header{"Sec-Fetch-Mode": {"no-cors"}, "Sec-Fetch-Dest": {"image"}}, status: http.StatusSeeOther, location: "https://checkout.example.org/x"},
+		{desc: "fetch", method: http.MethodGet, query: "to=https://checkout.example.org/x", session: "s1",
+			header: http.Header{"Sec-Fetch-Mode": {"cors"}}, status: http.StatusSeeOther, location: "https://checkout.example.org/x"},
+		{desc: "no Sec-Fetch, no HTML", method: http.MethodGet, query: "to=https://checkout.example.org/x", session: "s1",
+			header: http.Header{"Accept": {"*/*"}}, status: http.StatusSeeOther, location: "https://checkout.example.org/x"},
+		{desc: "a foreign token in to is dropped, signed out", method: http.MethodGet, query: "to=" + url.QueryEscape("https://checkout.example.org/x?_hs_=ATTACKER&a=1#f"),
+			status: http.StatusSeeOther, location: "https://checkout.example.org/x?a=1#f"},
+		{desc: "a foreign encoded token in to is dropped", method: http.MethodGet, query: "to=" + url.QueryEscape("https://checkout.example.org/x?%5fhs_=ATTACKER"),
+			status: http.StatusSeeOther, location: "https://checkout.example.org/x"},
+		{desc: "a foreign token in to is replaced, signed in", method: http.MethodGet, query: "to=" + url.QueryEscape("https://checkout.example.org/x?_hs_=ATTACKER"), session: "s1",
+			status: http.StatusSeeOther, wantToken: true, location: "https://checkout.example.org/x?_hs_="},
+		{desc: "a foreign token in to is dropped for a script", method: http.MethodGet, query: "to=" + url.QueryEscape("https://checkout.example.org/?_hs_=ATTACKER"), session: "s1",
+			header: http.Header{"Sec-Fetch-Mode": {"no-cors"}}, status: http.StatusSeeOther, location: "https://checkout.example.org/"},
+		{desc: "to over the cap", method: http.MethodGet, query: "to=https://checkout.example.org/?q=" + strings.Repeat("a", maxTargetURLBytes), session: "s1",
+			status: http.StatusBadRequest, body: handoffToTooLarge},
+		{desc: "to with too many parameters", method: http.MethodGet, query: "to=" + url.QueryEscape("https://checkout.example.org/?"+strings.Repeat("a&", maxQueryParts)), session: "s1",
+			status: http.StatusBadRequest, body: handoffToTooLarge},
+		{desc: "query over the cap", method: http.MethodGet, query: "to=https://checkout.example.org/&x=" + strings.Repeat("a", maxQueryBytes), session: "s1",
+			status: http.StatusBadRequest, body: handoffQueryTooLarge},
+		{desc: "session over the browser limit", method: http.MethodGet, query: "to=https://checkout.example.org/", session: strings.Repeat("s", maxCookieBytes),
+			status: http.StatusSeeOther, location: "https://checkout.example.org/"},
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
 			backend := &recorder{}
-			h, _ := newTestHandler(t, backend, sourceConfig)
+			h, _ := newTestHandler(t, backend, func(c *Config) {
+				sourceConfig(c)
+				if test.edit != nil {
+					test.edit(c)
+				}
+			})
 			r := request(test.method, shopHost, "/_session/handoff?"+test.query, "192.0.2.10:1", test.session)
+			for k, v := range test.header {
+				r.Header[k] = v
+			}
+			if test.https {
+				r.Header.Set("X-Forwarded-Proto", "https")
+			}
 			rec := serve(h, r)
 			assert.Equal(t, 0, backend.calls, "the backend never sees the handoff")
 			assert.Equal(t, test.status, rec.Code, rec.Body.String())
@@ -57,9 +108,15 @@ func TestHandoff(t *testing.T) {
 				if test.status == http.StatusMethodNotAllowed {
 					assert.Equal(t, "GET, HEAD", rec.Header().Get("Allow"))
 				}
+				if test.body != "" {
+					assert.Equal(t, test.body, rec.Body.String())
+				}
 			case test.wantToken:
 				assert.True(t, strings.HasPrefix(loc, test.location), loc)
-				_, err := openToken(h.codec, tokenFrom(t, loc, "_hs_"), checkout)
+				assert.Equal(t, 1, strings.Count(loc, "_hs_="), loc)
+				target, _, ok := targetHost(h.targets, loc, false)
+				require.True(t, ok)
+				_, err := openToken(h.codec, tokenFrom(t, loc, "_hs_"), target)
 				require.NoError(t, err)
 			default:
 				assert.Equal(t, test.location, loc)

@@ -2,6 +2,7 @@ package sessioninjector
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"sort"
 	"strings"
@@ -136,21 +137,59 @@ func (m *hostMatcher) match(host string) bool {
 	return false
 }
 
+// How a matched URL names its scheme: targetHost reports where the host
+// starts, which tells them apart.
+const (
+	schemeRelative = len("//")
+	schemeHTTP     = len("http://")
+	schemeHTTPS    = len("https://")
+)
+
 // targetHost extracts the host of an absolute http(s) URL (or, with
-// relativeScheme, a protocol-relative `//host` one) and reports whether it
-// is an allowed target. The authority must be a plain host name and an
-// optional numeric port: userinfo, percent-encoding or non-ASCII bytes in
-// the authority, and backslashes, whitespace or control characters anywhere
-// in the URL make it unmatched, so browsers and this check agree on the host.
-func targetHost(m *hostMatcher, rawURL string, relativeScheme bool) (string, bool) {
+// relativeScheme, a protocol-relative `//host` one), reports whether it is
+// an allowed target and how the URL names its scheme (schemeHTTP,
+// schemeHTTPS or schemeRelative). The authority must be a plain host name
+// and an optional numeric port: userinfo, percent-encoding or non-ASCII
+// bytes in the authority, and backslashes, whitespace or control characters
+// anywhere in the URL make it unmatched, so browsers and this check agree
+// on the host.
+func targetHost(m *hostMatcher, rawURL string, relativeScheme bool) (string, int, bool) {
 	if m == nil {
-		return "", false
+		return "", 0, false
 	}
 	at := m.url.FindStringSubmatchIndex(rawURL)
-	if at == nil || (at[2] == 2 && !relativeScheme) {
-		return "", false
+	if at == nil || (at[2] == schemeRelative && !relativeScheme) {
+		return "", 0, false
 	}
-	return strings.ToLower(rawURL[at[2]:at[3]]), true
+	return strings.ToLower(rawURL[at[2]:at[3]]), at[2], true
+}
+
+// cleartextRefusal says why no token may travel to a target URL in clear
+// text, or "" when it may: after a request over HTTPS never to http:// (a
+// protocol-relative URL keeps the request's scheme); over HTTP only to
+// loopback hosts, unless allowInsecureTargets.
+func cleartextRefusal(h *handler, host string, scheme int, https bool) string {
+	if scheme == schemeHTTPS || scheme == schemeRelative && https {
+		return ""
+	}
+	if https {
+		return "an http:// target after a request over HTTPS"
+	}
+	if h.allowInsecure || loopbackHost(host) {
+		return ""
+	}
+	return "an http:// target that is not a loopback host (allowInsecureTargets is off)"
+}
+
+// loopbackHost reports whether a normalized host is localhost, a name
+// under .localhost or a loopback address: the hosts whose plain-HTTP
+// traffic never leaves the machine.
+func loopbackHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.IsLoopback()
 }
 
 // unsafeURLChars are bytes that browsers strip, fold or reinterpret in a URL.

@@ -54,7 +54,7 @@ func TestNewHostMatcherEmpty(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, m, "no targets: receive only")
 
-	host, ok := targetHost(m, "https://checkout.example.org/", true)
+	host, _, ok := targetHost(m, "https://checkout.example.org/", true)
 	assert.False(t, ok)
 	assert.Empty(t, host)
 }
@@ -120,7 +120,7 @@ func TestTargetHost(t *testing.T) {
 	}
 	for _, test := range tests {
 		t.Run(test.loc, func(t *testing.T) {
-			host, ok := targetHost(m, test.loc, test.relative)
+			host, _, ok := targetHost(m, test.loc, test.relative)
 			assert.Equal(t, test.want != "", ok)
 			assert.Equal(t, test.want, host)
 		})

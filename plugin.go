@@ -35,6 +35,9 @@ type Config struct {
 	// TargetDomains are the hosts this instance may hand sessions to: exact
 	// names or `*.example.com`. Empty means receive only.
 	TargetDomains []string
+	// AllowInsecureTargets lets tokens travel to http:// targets other than
+	// loopback hosts, for plain-HTTP development. Never after a request over HTTPS.
+	AllowInsecureTargets bool
 	// PropagateRedirects adds a token to redirects to an allowed target.
 	PropagateRedirects bool
 	// HandoffPath is the endpoint that redirects to ?to=<URL> with a token; empty disables it.
@@ -56,6 +59,10 @@ type Config struct {
 	// ReplayCacheSize is how many redeemed tokens the process remembers at
 	// once; past it new redemptions are refused.
 	ReplayCacheSize int
+	// ReplayPerClient is how many of those one client address (an IPv6
+	// /64) may hold at once, so that one client cannot fill the cache for
+	// everyone; 0 means no share.
+	ReplayPerClient int
 	// ReplayStore is where single use is recorded: "memory" (per process) or "redis" (shared by replicas).
 	ReplayStore string
 	// Redis configures the Redis replay store.
@@ -125,6 +132,7 @@ func CreateConfig() *Config {
 		IPv4Prefix:            32,
 		IPv6Prefix:            64,
 		ReplayCacheSize:       defaultReplayCacheSize,
+		ReplayPerClient:       defaultReplayPerClient,
 		ReplayStore:           storeMemory,
 		Redis: RedisConfig{
 			KeyPrefix: "sessioninjector:",
@@ -149,10 +157,13 @@ type handler struct {
 	cookieName   string
 	tokenParam   string
 	tokenQuery   *regexp.Regexp // matches a raw query that may hold tokenParam, literal or percent-encoded
+	tokenKey     *regexp.Regexp // finds tokenParam as a query key (paramKey)
 	lifetimeMs   int64
 	dieOnFailure bool
 	targets      *hostMatcher // nil: receive only
-	wrap         bool         // watch redirects of navigations
+	// allowInsecure lets tokens travel to http:// targets that are not loopback hosts.
+	allowInsecure bool
+	wrap          bool // watch redirects of navigations
 	// handoffPath is the handoff endpoint's path or, when it is inactive,
 	// noRoute, which no request path equals: ServeHTTP tests one field.
 	handoffPath  string
@@ -164,9 +175,11 @@ type handler struct {
 	codec        *codec
 	replay       *replayCache
 	replayCap    int
-	redis        *redisStore      // nil: the in-memory replay cache
-	now          func() time.Time // nil: time.Now (tests set a clock)
-	debugf       func(format string, args ...interface{})
+	// replayPerClient is a client's share of replayCap; 0: none.
+	replayPerClient int
+	redis           *redisStore      // nil: the in-memory replay cache
+	now             func() time.Time // nil: time.Now (tests set a clock)
+	debugf          func(format string, args ...interface{})
 }
 
 // New builds the middleware from a validated configuration.
@@ -218,6 +231,9 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	if c.ReplayCacheSize <= 0 {
 		return nil, fmt.Errorf("replayCacheSize: %d must be positive", c.ReplayCacheSize)
 	}
+	if c.ReplayPerClient < 0 {
+		return nil, fmt.Errorf("replayPerClient: %d must not be negative (0 means no share)", c.ReplayPerClient)
+	}
 	var redis *redisStore
 	switch strings.ToLower(strings.TrimSpace(c.ReplayStore)) {
 	case "", storeMemory:
@@ -229,44 +245,47 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		return nil, fmt.Errorf("replayStore: %q must be memory or redis", c.ReplayStore)
 	}
 	return &handler{
-		next:         next,
-		name:         name,
-		cookieName:   cookieName,
-		tokenParam:   tokenParam,
-		tokenQuery:   regexp.MustCompile(regexp.QuoteMeta(tokenParam) + "|%"),
-		lifetimeMs:   lifetime.Milliseconds(),
-		dieOnFailure: c.DieOnHandshakeFailure,
-		targets:      targets,
-		wrap:         targets != nil && c.PropagateRedirects,
-		handoffPath:  handoffRoute(targets != nil, handoffPath),
-		cleanURL:     c.CleanURL,
-		singleUse:    c.SingleUse,
-		bindClientIP: c.BindClientIP,
-		clients:      clients,
-		cookie:       cookie,
-		codec:        cdc,
-		replay:       sharedReplayCache,
-		replayCap:    c.ReplayCacheSize,
-		redis:        redis,
-		debugf:       debugf,
+		next:            next,
+		name:            name,
+		cookieName:      cookieName,
+		tokenParam:      tokenParam,
+		tokenQuery:      regexp.MustCompile(regexp.QuoteMeta(tokenParam) + "|%"),
+		tokenKey:        paramKey(tokenParam),
+		lifetimeMs:      lifetime.Milliseconds(),
+		dieOnFailure:    c.DieOnHandshakeFailure,
+		targets:         targets,
+		allowInsecure:   c.AllowInsecureTargets,
+		wrap:            targets != nil && c.PropagateRedirects,
+		handoffPath:     handoffRoute(targets != nil, handoffPath),
+		cleanURL:        c.CleanURL,
+		singleUse:       c.SingleUse,
+		bindClientIP:    c.BindClientIP,
+		clients:         clients,
+		cookie:          cookie,
+		codec:           cdc,
+		replay:          sharedReplayCache,
+		replayCap:       c.ReplayCacheSize,
+		replayPerClient: c.ReplayPerClient,
+		redis:           redis,
+		debugf:          debugf,
 	}, nil
 }
 
-// ServeHTTP passes every request through, except one that carries a token
-// (verified and redeemed; the query is parsed only when it holds the
-// parameter's name or a percent-encoding that could spell it), one to the
-// handoff endpoint, and the redirects of navigations (watched for a
+// ServeHTTP passes every request through, except one to the handoff
+// endpoint, one that carries a token (verified and redeemed; the query is
+// parsed only when it holds the parameter's name or a percent-encoding
+// that could spell it), and the redirects of navigations (watched for a
 // cross-domain Location).
 //
 // The helpers of the request path are plain functions, not methods: under
 // Traefik's interpreter a method call costs several times a function call.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	u := r.URL
-	if u.RawQuery != "" && h.tokenQuery.MatchString(u.RawQuery) && receive(h, rw, r) {
-		return
-	}
 	if u.Path == h.handoffPath {
 		serveHandoff(h, rw, r)
+		return
+	}
+	if u.RawQuery != "" && h.tokenQuery.MatchString(u.RawQuery) && receive(h, rw, r) {
 		return
 	}
 	if h.wrap && navigation(r.Header) {
@@ -303,11 +322,12 @@ func nowMs(h *handler) int64 {
 }
 
 // issue seals a token handing session to target for this request's
-// client. It issues nothing when there is no valid session or no client
-// address.
+// client. It issues nothing, and says why at debug level, when there is no
+// session, when its value cannot be a cookie a browser keeps, or when
+// there is no client address.
 func issue(h *handler, r *http.Request, target, session string) (string, bool) {
-	if !validCookieValue(session) {
-		return "", false
+	if !cookieFits(h.cookieName, session) {
+		return noToken(h, sessionProblem(h, session))
 	}
 	client := ""
 	if h.bindClientIP {
@@ -317,6 +337,17 @@ func issue(h *handler, r *http.Request, target, session string) (string, bool) {
 		}
 	}
 	return seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: session}), true
+}
+
+// sessionProblem says, without the value, why a session cannot be handed over.
+func sessionProblem(h *handler, session string) string {
+	switch {
+	case session == "":
+		return "no session cookie " + h.cookieName
+	case len(h.cookieName)+1+len(session) > maxCookieBytes:
+		return fmt.Sprintf("cookie %s is %d bytes with its name, over the %d browsers keep", h.cookieName, len(h.cookieName)+1+len(session), maxCookieBytes)
+	}
+	return "cookie " + h.cookieName + " holds bytes a cookie value cannot"
 }
 
 func noToken(h *handler, why string) (string, bool) {

@@ -12,11 +12,13 @@ const maxFutureSkewMs = 2000
 
 // Public refusal categories: all a client learns of why its token failed.
 const (
-	reasonInvalid     = "invalid"
-	reasonExpired     = "expired"
-	reasonReplayed    = "already used"
-	reasonWrongClient = "wrong client"
-	reasonUnavailable = "unavailable"
+	reasonInvalid       = "invalid"
+	reasonExpired       = "expired"
+	reasonReplayed      = "already used"
+	reasonWrongClient   = "wrong client"
+	reasonUnavailable   = "unavailable"
+	reasonNotNavigation = "not a navigation"
+	reasonTooLarge      = "query too large"
 )
 
 // refusal says why a token was refused: a public category and a detail for the log.
@@ -34,79 +36,124 @@ var (
 	refusedMalformedQuery = refuse(reasonInvalid, "malformed query")
 	refusedFuture         = refuse(reasonInvalid, "token dated in the future")
 	refusedExpired        = refuse(reasonExpired, "token expired")
-	refusedSession        = refuse(reasonInvalid, "session value is not a valid cookie value")
+	refusedSession        = refuse(reasonInvalid, "session value is not a cookie value browsers keep")
 	refusedUnbound        = refuse(reasonWrongClient, "token not bound to a client, but bindClientIP is on")
 	refusedNoClient       = refuse(reasonWrongClient, "client address not found")
 	refusedOtherClient    = refuse(reasonWrongClient, "token issued to another client address")
 	refusedReplayed       = refuse(reasonReplayed, "token already redeemed")
 	refusedCacheFull      = refuse(reasonUnavailable, "replay cache full (replayCacheSize)")
+	refusedClientFull     = refuse(reasonUnavailable, "this client's share of the replay cache is full (replayPerClient)")
+	refusedNotNavigation  = refuse(reasonNotNavigation, "token on a request that is not a top-level navigation")
+	refusedTooLarge       = refuse(reasonTooLarge, fmt.Sprintf("query over %d bytes or %d parameters", maxQueryBytes, maxQueryParts))
 )
 
 // receive handles a request whose query may carry a token, and reports
-// false when it holds no token parameter after all.
-//
-// Under Traefik's interpreter every expression of a function costs an
-// allocation on every call, whichever branch runs: the redemption path is
-// written in few expressions, with the rare cases in functions of their own.
+// false when it holds no token parameter after all. The common case, one
+// token in a short well-formed query on a navigation, goes straight to
+// redeem; everything else is sorted out by receiveChecked.
 func receive(h *handler, rw http.ResponseWriter, r *http.Request) bool {
+	if len(r.URL.RawQuery) > maxQueryBytes {
+		return receiveOversized(h, rw, r)
+	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
-	if tokens := query[h.tokenParam]; len(tokens) == 1 && err == nil {
-		if cl, why := verify(h, r, tokens[0]); why == nil {
-			serveRedeemed(h, rw, r, cl, tokens[0])
-		} else {
-			refused(h, rw, r, why)
-		}
+	tokens := query[h.tokenParam]
+	if len(tokens) == 1 && err == nil && len(r.URL.RawQuery) <= maxQueryParts && navigation(r.Header) {
+		redeem(h, rw, r, tokens[0])
 		return true
 	}
-	return receiveMalformed(h, rw, r, len(query[h.tokenParam]), err)
+	return receiveChecked(h, rw, r, tokens, err)
 }
 
-// receiveMalformed refuses a query with several token parameters or one
-// that does not parse but mentions the parameter, and reports false for a
-// query without any.
-func receiveMalformed(h *handler, rw http.ResponseWriter, r *http.Request, tokens int, err error) bool {
-	switch {
-	case tokens > 1:
-		refused(h, rw, r, refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", tokens)))
-	case tokens == 1 || err != nil && strings.Contains(r.URL.RawQuery, h.tokenParam):
-		refused(h, rw, r, refusedMalformedQuery)
-	default:
+// receiveChecked is receive for a query that is long, malformed, holds
+// the token parameter other than once, or comes with a request that is no
+// navigation.
+func receiveChecked(h *handler, rw http.ResponseWriter, r *http.Request, tokens []string, err error) bool {
+	why, present := queryRefusal(h, r.URL.RawQuery, len(tokens), err)
+	if !present {
 		return false
 	}
+	if why == nil && !navigation(r.Header) {
+		why = refusedNotNavigation
+	}
+	if why != nil {
+		refused(h, rw, r, why)
+		return true
+	}
+	redeem(h, rw, r, tokens[0])
 	return true
 }
 
+// receiveOversized refuses a query over maxQueryBytes that holds the token
+// parameter, without parsing it, and reports false for one that does not.
+func receiveOversized(h *handler, rw http.ResponseWriter, r *http.Request) bool {
+	if !h.tokenKey.MatchString(r.URL.RawQuery) {
+		return false
+	}
+	refused(h, rw, r, refusedTooLarge)
+	return true
+}
+
+// queryRefusal reports whether a query holds the token parameter and, if
+// it does, why it is refused: over the caps, the parameter more than once,
+// or a pair whose key is, or decodes to, the parameter that does not
+// parse. A malformed pair of another key refuses nothing.
+func queryRefusal(h *handler, query string, tokens int, err error) (*refusal, bool) {
+	if tokens == 0 && (err == nil || !h.tokenKey.MatchString(query)) {
+		return nil, false
+	}
+	switch {
+	case tooLarge(query, maxQueryBytes):
+		return refusedTooLarge, true
+	case tokens > 1:
+		return refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", tokens)), true
+	case tokens == 0 || err != nil && len(h.tokenKey.FindAllStringIndex(query, 2)) > 1:
+		return refusedMalformedQuery, true
+	}
+	return nil, true
+}
+
+// redeem verifies a token and serves the request with its session, or refuses it.
+func redeem(h *handler, rw http.ResponseWriter, r *http.Request, token string) {
+	if cl, why := verify(h, r, token); why == nil {
+		serveRedeemed(h, rw, r, cl, token)
+	} else {
+		refused(h, rw, r, why)
+	}
+}
+
 // refused answers 403 to a refused token or, without dieOnHandshakeFailure,
-// strips it and goes on without a session.
+// strips it and goes on without a session, the tokened URL still kept out
+// of caches and referrers. A query over the caps is always answered 403:
+// stripping it would loop over its parameters.
 func refused(h *handler, rw http.ResponseWriter, r *http.Request, why *refusal) {
 	h.logf("handoff refused (%s): %s", why.category, why.detail)
-	if h.dieOnFailure {
-		rw.Header()["Cache-Control"] = []string{"no-store"}
-		rw.Header()["Referrer-Policy"] = []string{"no-referrer"}
+	if h.dieOnFailure || why == refusedTooLarge {
+		noStore(rw.Header())
 		plainError(rw, http.StatusForbidden, "session handoff refused: "+why.category+"\n")
 		return
 	}
 	stripToken(h, r, "")
-	h.next.ServeHTTP(rw, r)
+	h.next.ServeHTTP(&protectedWriter{ResponseWriter: rw}, r)
 }
 
-// serveRedeemed sets the session cookie on this host and either answers a
-// GET or HEAD with a 303 to the URL without the token (cleanURL) or passes
-// the request on, stripped of the token and carrying the session.
+// serveRedeemed sets the session cookie on this host and answers with a
+// 303 to the URL without the token (cleanURL; always for a method other
+// than GET or HEAD, so that no request body reaches the backend with an
+// injected session; and for a Cookie header too long to rewrite), or
+// passes the request on, stripped of the token and carrying the session.
 func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cl *claims, token string) {
 	header := rw.Header()
 	https := isHTTPS(r)
 	header["Set-Cookie"] = append(header["Set-Cookie"], setCookie(h.cookie, cl.session, https))
-	header["Cache-Control"] = []string{"no-store"}
-	header["Referrer-Policy"] = []string{"no-referrer"}
-	if h.cleanURL && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	noStore(header)
+	if h.cleanURL || r.Method != http.MethodGet && r.Method != http.MethodHead || tooManyCookies(r.Header) {
 		header["Location"] = []string{cleanLocation(r, withoutToken(r.URL.RawQuery, h.tokenParam, token), https)}
 		rw.WriteHeader(http.StatusSeeOther)
 		return
 	}
 	stripToken(h, r, token)
 	injectCookie(r.Header, h.cookieName, cl.session)
-	h.next.ServeHTTP(rw, r)
+	h.next.ServeHTTP(&protectedWriter{ResponseWriter: rw}, r)
 }
 
 // verify checks a token and, last of all, redeems it.
@@ -124,13 +171,13 @@ func verify(h *handler, r *http.Request, token string) (*claims, *refusal) {
 			return nil, why
 		}
 	}
-	if !validCookieValue(cl.session) {
+	if !cookieFits(h.cookieName, cl.session) {
 		return nil, refusedSession
 	}
 	// The record is kept for the token's own lifetime, never shorter than
 	// the time it can be accepted in.
 	if h.singleUse {
-		if why := redeem(h, cl, cl.createdMs+cl.lifetimeMs+maxFutureSkewMs, now); why != nil {
+		if why := recordRedemption(h, r, cl, cl.createdMs+cl.lifetimeMs+maxFutureSkewMs, now); why != nil {
 			return nil, why
 		}
 	}

@@ -64,7 +64,9 @@ func TestReceiveCleanURL(t *testing.T) {
 		{desc: "HEAD over https", method: http.MethodHead, target: "/?_hs_=TOKEN", https: true, redirect: true, location: "https://checkout.example.org/"},
 		{desc: "path that looks like a host", method: http.MethodGet, target: "//evil.example/x?_hs_=TOKEN", redirect: true, location: "http://checkout.example.org//evil.example/x"},
 		{desc: "escaped path kept", method: http.MethodGet, target: "/a%2Fb?_hs_=TOKEN&z", redirect: true, location: "http://checkout.example.org/a%2Fb?z"},
-		{desc: "POST goes on", method: http.MethodPost, target: "/pay?_hs_=TOKEN"},
+		{desc: "POST is redeemed by a 303, its body never reaches the backend", method: http.MethodPost, target: "/pay?_hs_=TOKEN", redirect: true, location: "http://checkout.example.org/pay"},
+		{desc: "PUT likewise", method: http.MethodPut, target: "/pay?a=1&_hs_=TOKEN", redirect: true, location: "http://checkout.example.org/pay?a=1"},
+		{desc: "a malformed pair of another key does not refuse", method: http.MethodGet, target: "/s?x=%zz&_hs_=TOKEN", redirect: true, location: "http://checkout.example.org/s?x=%zz"},
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
@@ -109,21 +111,38 @@ func TestReceiveRefusals(t *testing.T) {
 		host     string
 		remote   string
 		edit     func(*Config)
+		header   http.Header
 		before   func(t *testing.T, dst *handler, clock *testClock)
 		category string
+		// alwaysDies: answered 403 even without dieOnHandshakeFailure,
+		// since stripping the token would loop over the whole query.
+		alwaysDies bool
 	}{
 		{desc: "tampered", query: "_hs_=" + tampered, category: reasonInvalid},
 		{desc: "truncated", query: "_hs_=" + good[:len(good)-4], category: reasonInvalid},
 		{desc: "empty", query: "_hs_=", category: reasonInvalid},
 		{desc: "bare parameter", query: "_hs_", category: reasonInvalid},
 		{desc: "garbage", query: "_hs_=%00%FF<script>", category: reasonInvalid},
-		{desc: "oversized", query: "_hs_=" + strings.Repeat("A", 100_000), category: reasonInvalid},
+		{desc: "oversized token", query: "_hs_=" + strings.Repeat("A", maxTokenChars+1), category: reasonInvalid},
+		{desc: "oversized query", query: "_hs_=" + strings.Repeat("A", 100_000), category: reasonTooLarge, alwaysDies: true},
+		{desc: "too many parameters", query: "_hs_=" + good + strings.Repeat("&a", maxQueryParts), category: reasonTooLarge, alwaysDies: true},
+		{desc: "too many parameters, none of them a token", query: "x=%zz&_hs_" + strings.Repeat("&a", maxQueryParts), category: reasonTooLarge, alwaysDies: true},
+		{desc: "malformed value of the token", query: "_hs_=" + good + "%zz", category: reasonInvalid},
+		{desc: "malformed value of the encoded token", query: "%5Fhs%5F=%zz", category: reasonInvalid},
+		{desc: "token after a semicolon", query: "x=1;_hs_=" + good, category: reasonInvalid},
+		{desc: "good token and a malformed second one", query: "_hs_=" + good + "&%5Fhs_=%zz", category: reasonInvalid},
+		{desc: "script", query: "_hs_=" + good, header: http.Header{"Sec-Fetch-Mode": {"no-cors"}, "Sec-Fetch-Dest": {"script"}}, category: reasonNotNavigation},
+		{desc: "fetch", query: "_hs_=" + good, header: http.Header{"Sec-Fetch-Mode": {"cors"}}, category: reasonNotNavigation},
+		{desc: "image without Sec-Fetch", query: "_hs_=" + good, header: http.Header{"Accept": {"image/avif,image/webp,*/*"}}, category: reasonNotNavigation},
+		{desc: "WebSocket", query: "_hs_=" + good, header: http.Header{"Upgrade": {"websocket"}, "Sec-Fetch-Mode": {"websocket"}}, category: reasonNotNavigation},
+		{desc: "client share of the replay cache full", query: "_hs_=" + good, edit: func(c *Config) { c.ReplayPerClient = 1 }, category: reasonUnavailable,
+			before: func(_ *testing.T, dst *handler, clock *testClock) {
+				redeemID(dst.replay, "other", "192.0.2.10", clock.t.UnixMilli()+60_000, clock.t.UnixMilli(), 100, 1)
+			}},
 		{desc: "duplicated", query: "_hs_=" + good + "&_hs_=" + good, category: reasonInvalid},
 		{desc: "duplicated encoded", query: "_hs_=" + good + "&%5Fhs%5F=" + good, category: reasonInvalid},
 		{desc: "duplicated, the last empty", query: "_hs_=" + good + "&_hs_=", category: reasonInvalid},
 		{desc: "semicolon", query: "_hs_=" + good + ";x=1", category: reasonInvalid},
-		{desc: "malformed escape elsewhere", query: "_hs_=" + good + "&x=%zz", category: reasonInvalid},
-		{desc: "encoded name, malformed escape elsewhere", query: "%5Fhs%5F=" + good + "&x=%zz", category: reasonInvalid},
 		{desc: "unknown secret", query: "_hs_=" + issueToken(t, otherKey, client, "s1"), category: reasonInvalid},
 		{desc: "another host", query: "_hs_=" + good, host: "other.example.org", category: reasonInvalid},
 		{desc: "another client", query: "_hs_=" + good, remote: "192.0.2.11:4444", category: reasonWrongClient},
@@ -147,14 +166,19 @@ func TestReceiveRefusals(t *testing.T) {
 		}},
 		{desc: "replay cache full", query: "_hs_=" + good, edit: func(c *Config) { c.ReplayCacheSize = 1 }, category: reasonUnavailable,
 			before: func(_ *testing.T, dst *handler, clock *testClock) {
-				redeemID(dst.replay, "other", clock.t.UnixMilli()+60_000, clock.t.UnixMilli(), 1)
+				redeemID(dst.replay, "other", "c1", clock.t.UnixMilli()+60_000, clock.t.UnixMilli(), 1, 0)
 			}},
 	}
 	for _, test := range tests {
 		for _, die := range []bool{true, false} {
 			name := test.desc + map[bool]string{true: " (403)", false: " (strip)"}[die]
 			t.Run(name, func(t *testing.T) {
-				backend := &recorder{}
+				// The backend asks for caching and full referrers: the tokened URL gets neither.
+				backend := &recorder{respond: func(rw http.ResponseWriter, _ *http.Request) {
+					rw.Header().Set("Cache-Control", "public, max-age=600")
+					rw.Header().Set("Referrer-Policy", "unsafe-url")
+					_, _ = rw.Write([]byte("page"))
+				}}
 				dst, clock := newTestHandler(t, backend, func(c *Config) {
 					c.DieOnHandshakeFailure = die
 					if test.edit != nil {
@@ -174,9 +198,14 @@ func TestReceiveRefusals(t *testing.T) {
 				}
 				r := request(http.MethodGet, host, "/p?keep=1&"+test.query, remote, "")
 				r.Header.Set("Cookie", "_session_id=mine")
+				for k, v := range test.header {
+					r.Header[k] = v
+				}
 				rec := serve(dst, r)
 				assert.Empty(t, rec.Header()["Set-Cookie"], "no cookie set on failure")
-				if die {
+				assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+				assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
+				if die || test.alwaysDies {
 					assert.Equal(t, http.StatusForbidden, rec.Code)
 					assert.Equal(t, "session handoff refused: "+test.category+"\n", rec.Body.String())
 					assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
@@ -186,6 +215,9 @@ func TestReceiveRefusals(t *testing.T) {
 				}
 				require.Equal(t, 1, backend.calls)
 				assert.Equal(t, http.StatusOK, rec.Code)
+				assert.Equal(t, []string{"no-store"}, rec.Header()["Cache-Control"], "the backend's caching replaced")
+				assert.Equal(t, []string{"no-referrer"}, rec.Header()["Referrer-Policy"], "the backend's policy replaced")
+				assert.Equal(t, "page", rec.Body.String())
 				assert.NotContains(t, backend.req.URL.RawQuery, "hs")
 				assert.NotContains(t, backend.req.RequestURI, "_hs_")
 				assert.Contains(t, backend.req.URL.RawQuery, "keep=1")
@@ -286,7 +318,7 @@ func TestReceiveDoesNotBurnTokenOnWrongClient(t *testing.T) {
 func TestReceiveInvalidSessionInToken(t *testing.T) {
 	src, _ := newTestHandler(t, nil, sourceConfig)
 	dst, clock := newTestHandler(t, &recorder{}, nil)
-	for _, session := range []string{"a;b", "a b", "a\r\nX: y", strings.Repeat("x", maxSessionBytes+1)} {
+	for _, session := range []string{"a;b", "a b", "a\r\nX: y", strings.Repeat("x", maxCookieBytes+1)} {
 		cl := claims{createdMs: clock.t.UnixMilli(), lifetimeMs: 5000, target: checkout, clientIP: "192.0.2.10", session: session}
 		token := seal(src.codec, &cl)
 		rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))
@@ -296,12 +328,19 @@ func TestReceiveInvalidSessionInToken(t *testing.T) {
 }
 
 func TestReceiveIgnoresQueriesWithoutTheParameter(t *testing.T) {
-	for _, q := range []string{"q=my_hs_notes", "x_hs_=1", "next=%2Fcart%3F_hs_%3Dabc", "q=caf%C3%A9"} {
-		backend := &recorder{}
-		dst, _ := newTestHandler(t, backend, nil)
-		rec := serve(dst, request(http.MethodGet, checkout, "/search?"+q, client, ""))
-		assert.Equal(t, http.StatusOK, rec.Code, q)
-		assert.Equal(t, q, backend.req.URL.RawQuery)
+	queries := []string{
+		"q=my_hs_notes", "x_hs_=1", "next=%2Fcart%3F_hs_%3Dabc", "q=caf%C3%A9",
+		"q=my_hs_notes&x=100%", "q=_hs_&x=%zz", "_hs_x=%zz", "x=%zz&y_hs_=1", strings.Repeat("q=_hs_&", maxQueryParts) + "%",
+	}
+	for _, q := range queries {
+		for _, die := range []bool{true, false} {
+			backend := &recorder{}
+			dst, _ := newTestHandler(t, backend, func(c *Config) { c.DieOnHandshakeFailure = die })
+			rec := serve(dst, request(http.MethodGet, checkout, "/search?"+q, client, ""))
+			assert.Equal(t, http.StatusOK, rec.Code, q)
+			require.Equal(t, 1, backend.calls, q)
+			assert.Equal(t, q, backend.req.URL.RawQuery)
+		}
 	}
 }
 
@@ -316,4 +355,61 @@ func TestReceiveEncodedParameterName(t *testing.T) {
 		assert.Equal(t, "a=1", backend.req.URL.RawQuery, "redeemed and stripped under %s", name)
 		assert.Len(t, rec.Header()["Set-Cookie"], 1)
 	}
+}
+
+func TestReceivePassThrough(t *testing.T) {
+	tests := []struct {
+		desc     string
+		method   string
+		cookies  string
+		redirect bool // answered 303 with the cookie instead of passed on
+	}{
+		{desc: "GET passes on with the session", method: http.MethodGet, cookies: "theme=dark"},
+		{desc: "HEAD passes on", method: http.MethodHead},
+		{desc: "POST is answered 303", method: http.MethodPost, redirect: true},
+		{desc: "DELETE is answered 303", method: http.MethodDelete, redirect: true},
+		{desc: "a Cookie header too long to rewrite is answered 303", method: http.MethodGet, cookies: strings.Repeat("c=1; ", maxQueryParts), redirect: true},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			src, _ := newTestHandler(t, nil, sourceConfig)
+			backend := &recorder{respond: func(rw http.ResponseWriter, _ *http.Request) {
+				rw.Header().Set("Cache-Control", "public, max-age=600")
+				rw.Header().Set("Referrer-Policy", "unsafe-url")
+				rw.WriteHeader(http.StatusOK)
+			}}
+			dst, _ := newTestHandler(t, backend, receiverConfig)
+			r := request(test.method, checkout, "/pay?a=1&_hs_="+issueToken(t, src, client, "s1"), client, "")
+			if test.cookies != "" {
+				r.Header.Set("Cookie", test.cookies)
+			}
+			rec := serve(dst, r)
+			assert.Equal(t, []string{"_session_id=s1; Path=/; HttpOnly; SameSite=Lax"}, rec.Header()["Set-Cookie"])
+			assert.Equal(t, []string{"no-store"}, rec.Header()["Cache-Control"])
+			assert.Equal(t, []string{"no-referrer"}, rec.Header()["Referrer-Policy"])
+			if test.redirect {
+				assert.Equal(t, 0, backend.calls, "the request never reaches the backend")
+				assert.Equal(t, http.StatusSeeOther, rec.Code)
+				assert.Equal(t, "http://checkout.example.org/pay?a=1", rec.Header().Get("Location"))
+				return
+			}
+			require.Equal(t, 1, backend.calls)
+			assert.Equal(t, "a=1", backend.req.URL.RawQuery)
+			assert.True(t, strings.HasPrefix(backend.req.Header.Get("Cookie"), "_session_id=s1"), backend.req.Header.Get("Cookie"))
+		})
+	}
+}
+
+func TestReceiveWriterKeepsProtectionWhenBackendOnlyWrites(t *testing.T) {
+	src, _ := newTestHandler(t, nil, sourceConfig)
+	backend := &recorder{respond: func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Set("Referrer-Policy", "unsafe-url")
+		_, _ = rw.Write([]byte("a"))
+		_, _ = rw.Write([]byte("b"))
+	}}
+	dst, _ := newTestHandler(t, backend, receiverConfig)
+	rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+issueToken(t, src, client, "s1"), client, ""))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "ab", rec.Body.String())
+	assert.Equal(t, []string{"no-referrer"}, rec.Header()["Referrer-Policy"])
 }

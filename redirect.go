@@ -2,14 +2,11 @@ package sessioninjector
 
 import (
 	"bufio"
-	"errors"
+	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 )
-
-var errNoHijack = errors.New("sessioninjector: the underlying ResponseWriter cannot be hijacked")
 
 // redirectWriter watches a navigation's response for a redirect to an
 // allowed target and seals a token into its Location. It overrides
@@ -41,23 +38,16 @@ func (w *redirectWriter) WriteHeader(code int) {
 func finalStatus(w *redirectWriter, code int) {
 	w.written = true
 	if redirectCodes[code] {
-		propagate(w.h, w.ResponseWriter.Header(), w.r)
+		propagate(w.h, w.ResponseWriter.Header(), w.r, code)
 	}
 }
 
 // Flush flushes the wrapped writer when it can.
-func (w *redirectWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
+func (w *redirectWriter) Flush() { flush(w.ResponseWriter) }
 
 // Hijack hands the connection over, for protocol upgrades.
 func (w *redirectWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
-		return hj.Hijack()
-	}
-	return nil, nil, errNoHijack
+	return hijack(w.ResponseWriter)
 }
 
 // Unwrap returns the wrapped writer, for http.ResponseController.
@@ -105,91 +95,53 @@ func notStream(h http.Header) bool {
 
 // propagate adds a token to a redirect's Location when it points at an
 // allowed target other than the request's own host and the client has a
-// session: the one the response sets (a sign-in), none when it deletes it
-// (a sign-out), or else the request's. It also forbids caching the
-// redirect and sending its URL as a referrer. Any other Location is left
-// byte for byte.
-func propagate(h *handler, header http.Header, r *http.Request) {
+// session: the one the response sets (a sign-in), none when it ends it (a
+// sign-out), or else the request's. It also forbids caching the redirect
+// and sending its URL as a referrer. When it adds no token it removes any
+// token parameter it did not mint from such a Location; any other Location
+// is left byte for byte.
+func propagate(h *handler, header http.Header, r *http.Request, code int) {
 	loc := header["Location"]
 	if len(loc) != 1 {
 		return
 	}
-	target, ok := targetHost(h.targets, loc[0], true)
+	if tooLarge(loc[0], maxTargetURLBytes) {
+		h.logf("no token issued: the Location is over %d bytes or %d parameters", maxTargetURLBytes, maxQueryParts)
+		return
+	}
+	target, scheme, ok := targetHost(h.targets, loc[0], true)
 	if !ok || len(r.Host) >= len(target) && isOwnHost(r.Host, target) {
 		return
 	}
+	if token, ok := redirectToken(h, header, r, target, scheme, code); ok {
+		header["Location"] = []string{withParam(loc[0], h.tokenParam, token)}
+		noStore(header)
+	} else {
+		header["Location"] = []string{withoutURLParam(loc[0], h.tokenParam)}
+	}
+}
+
+// redirectToken seals a token for a redirect to target, unless a 307 or
+// 308 would replay a request body to it or the token would travel in
+// clear text.
+func redirectToken(h *handler, header http.Header, r *http.Request, target string, scheme, code int) (string, bool) {
+	if code >= http.StatusTemporaryRedirect && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return noToken(h, fmt.Sprintf("a %d answer to a %s would replay its body to the target", code, r.Method))
+	}
+	if why := cleartextRefusal(h, target, scheme, isHTTPS(r)); why != "" {
+		return noToken(h, why)
+	}
 	session := ""
-	if len(header["Set-Cookie"]) == 0 {
+	if len(header["Set-Cookie"]) == 0 && len(header["Clear-Site-Data"]) == 0 {
 		session = requestSession(r, h.cookieName)
 	} else {
 		session = redirectSession(header, r, h.cookieName, nowMs(h))
 	}
-	if token, ok := issue(h, r, target, session); ok {
-		header["Location"] = []string{withParam(loc[0], h.tokenParam, token)}
-		header["Cache-Control"] = []string{"no-store"}
-		header["Referrer-Policy"] = []string{"no-referrer"}
-	}
+	return issue(h, r, target, session)
 }
 
 // isOwnHost reports whether a Host header names target, a normalized host:
 // cheaply false unless the header starts with it.
 func isOwnHost(host, target string) bool {
 	return len(host) >= len(target) && strings.EqualFold(host[:len(target)], target) && normalizeHost(host) == target
-}
-
-// withParam sets name=value in a URL's query, replacing any existing
-// occurrence, keeping the other parameters in order and the fragment last.
-// value must need no escaping (tokens are base64url).
-func withParam(rawURL, name, value string) string {
-	if strings.ContainsAny(rawURL, "#%") || strings.Contains(rawURL, name) {
-		return mergeParam(rawURL, name, value)
-	}
-	sep := "&"
-	if i := strings.IndexByte(rawURL, '?'); i < 0 {
-		sep = "?"
-	} else if i == len(rawURL)-1 {
-		sep = ""
-	}
-	return rawURL + sep + name + "=" + value
-}
-
-// mergeParam is withParam for a URL with a query, a fragment or a percent-encoding.
-func mergeParam(rawURL, name, value string) string {
-	base, fragment := rawURL, ""
-	if i := strings.IndexByte(rawURL, '#'); i >= 0 {
-		base, fragment = rawURL[:i], rawURL[i:]
-	}
-	path, query, _ := strings.Cut(base, "?")
-	query = withoutParam(query, name)
-	if query != "" {
-		query += "&"
-	}
-	return path + "?" + query + name + "=" + value + fragment
-}
-
-// withoutParam drops every occurrence of name, literal or percent-encoded,
-// from a raw query and keeps the rest byte for byte.
-func withoutParam(query, name string) string {
-	if strings.Contains(query, name) || strings.IndexByte(query, '%') >= 0 {
-		return dropParam(query, name)
-	}
-	return query
-}
-
-func dropParam(query, name string) string {
-	parts := strings.Split(query, "&")
-	kept := parts[:0]
-	for _, p := range parts {
-		key, _, _ := strings.Cut(p, "=")
-		if key == name {
-			continue
-		}
-		if strings.ContainsAny(key, "%+") {
-			if k, err := url.QueryUnescape(key); err == nil && k == name {
-				continue
-			}
-		}
-		kept = append(kept, p)
-	}
-	return strings.Join(kept, "&")
 }

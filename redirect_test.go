@@ -22,9 +22,15 @@ func TestRedirectPropagation(t *testing.T) {
 		session    string // request cookie
 		host       string
 		header     http.Header
+		https      bool   // the request arrived over HTTPS
+		method     string // GET unless set
+		edit       func(*Config)
 		wantToken  bool
 		wantPrefix string // Location before the token
 		wantSuffix string // after the token
+		wantPlain  string // Location without a token, when not the backend's byte for byte
+		// clearSiteData is the response's Clear-Site-Data header.
+		clearSiteData string
 	}{
 		{desc: "cookie in request", status: 302, location: "https://checkout.example.org/pay", session: "s1", wantToken: true, wantPrefix: "https://checkout.example.org/pay?_hs_="},
 		{desc: "every redirect status", status: 301, location: "https://checkout.example.org/", session: "s1", wantToken: true},
@@ -38,12 +44,46 @@ func TestRedirectPropagation(t *testing.T) {
 			wantPrefix: "https://checkout.example.org/pay?a=1&b=2&_hs_=", wantSuffix: "#frag"},
 		{desc: "existing token replaced", status: 302, location: "https://checkout.example.org/?_hs_=old&a=1&_hs_=older", session: "s1", wantToken: true,
 			wantPrefix: "https://checkout.example.org/?a=1&_hs_="},
-		{desc: "protocol-relative", status: 302, location: "//checkout.example.org/x", session: "s1", wantToken: true, wantPrefix: "//checkout.example.org/x?_hs_="},
+		{desc: "protocol-relative over https", status: 302, location: "//checkout.example.org/x", session: "s1", https: true, wantToken: true, wantPrefix: "//checkout.example.org/x?_hs_="},
+		{desc: "protocol-relative over http", status: 302, location: "//checkout.example.org/x", session: "s1"},
+		{desc: "http target after https", status: 302, location: "http://checkout.example.org/", session: "s1", https: true},
+		{desc: "http target after https, insecure targets allowed", status: 302, location: "http://checkout.example.org/", session: "s1", https: true,
+			edit: func(c *Config) { c.AllowInsecureTargets = true }},
+		{desc: "http target over http", status: 302, location: "http://checkout.example.org/", session: "s1"},
+		{desc: "http target over http, insecure targets allowed", status: 302, location: "http://checkout.example.org/", session: "s1",
+			edit: func(c *Config) { c.AllowInsecureTargets = true }, wantToken: true},
+		{desc: "http localhost target", status: 302, location: "http://checkout.localhost:8080/", session: "s1",
+			edit: func(c *Config) { c.TargetDomains = []string{"checkout.localhost"} }, wantToken: true},
+		{desc: "http loopback address target", status: 302, location: "http://127.0.0.1:8080/", session: "s1",
+			edit: func(c *Config) { c.TargetDomains = []string{"127.0.0.1"} }, wantToken: true},
+		{desc: "http localhost target after https", status: 302, location: "http://checkout.localhost/", session: "s1", https: true,
+			edit: func(c *Config) { c.TargetDomains = []string{"checkout.localhost"} }},
+		{desc: "302 after POST", status: 302, method: http.MethodPost, location: "https://checkout.example.org/", session: "s1", wantToken: true},
+		{desc: "303 after POST", status: 303, method: http.MethodPost, location: "https://checkout.example.org/", session: "s1", wantToken: true},
+		{desc: "307 after POST", status: 307, method: http.MethodPost, location: "https://checkout.example.org/", session: "s1"},
+		{desc: "308 after PUT", status: 308, method: http.MethodPut, location: "https://checkout.example.org/", session: "s1"},
+		{desc: "307 after HEAD", status: 307, method: http.MethodHead, location: "https://checkout.example.org/", session: "s1", wantToken: true},
+		{desc: "Location over the cap", status: 302, location: "https://checkout.example.org/?q=" + strings.Repeat("a", maxTargetURLBytes), session: "s1"},
+		{desc: "Location with too many parameters", status: 302, location: "https://checkout.example.org/?" + strings.Repeat("a&", maxQueryParts), session: "s1"},
+		{desc: "foreign token stripped without a session", status: 302, location: "https://checkout.example.org/x?_hs_=ATTACKER&a=1#f", wantPlain: "https://checkout.example.org/x?a=1#f"},
+		{desc: "foreign encoded token stripped", status: 302, location: "https://checkout.example.org/x?%5Fhs%5F=ATTACKER", wantPlain: "https://checkout.example.org/x"},
+		{desc: "foreign token stripped after https", status: 302, location: "http://checkout.example.org/?_hs_=ATTACKER", https: true, session: "s1", wantPlain: "http://checkout.example.org/"},
+		{desc: "foreign token stripped, 307 after POST", status: 307, method: http.MethodPost, location: "https://checkout.example.org/?_hs_=X&b", session: "s1", wantPlain: "https://checkout.example.org/?b"},
+		{desc: "session over the browser limit", status: 302, location: "https://checkout.example.org/", session: strings.Repeat("s", maxCookieBytes-len("_session_id=")+1)},
+		{desc: "session at the browser limit", status: 302, location: "https://checkout.example.org/", session: strings.Repeat("s", maxCookieBytes-len("_session_id=")), wantToken: true},
 		{desc: "port and case", status: 302, location: "HTTPS://Checkout.Example.org:8443/", session: "s1", wantToken: true, wantPrefix: "HTTPS://Checkout.Example.org:8443/?_hs_="},
 		{desc: "wildcard target", status: 302, location: "https://pay.example.net/", session: "s1", wantToken: true},
 		{desc: "login sets the session", status: 302, location: "https://checkout.example.org/", setCookies: []string{"_session_id=fresh; Path=/; HttpOnly"}, wantToken: true},
 		{desc: "logout deletes it", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=; Max-Age=0"}},
 		{desc: "logout with expiry", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=gone; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}},
+		{desc: "logout with an RFC 850 expiry", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=deleted; Expires=Thursday, 01-Jan-70 00:00:01 GMT"}},
+		{desc: "logout with an asctime expiry", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=deleted; Expires=Thu Jan  1 00:00:01 1970"}},
+		{desc: "logout with a two-digit year", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=deleted; Expires=Thu, 01-Jan-70 00:00:01 GMT"}},
+		{desc: "unreadable expiry", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=fresh; Expires=some day"}},
+		{desc: "login with a future RFC 850 expiry", status: 302, location: "https://checkout.example.org/", setCookies: []string{"_session_id=fresh; Expires=Friday, 01-Jan-44 00:00:00 GMT"}, wantToken: true},
+		{desc: "logout by Clear-Site-Data cookies", status: 302, location: "https://checkout.example.org/", session: "s1", clearSiteData: `"cache", "cookies"`},
+		{desc: "logout by Clear-Site-Data all", status: 302, location: "https://checkout.example.org/", session: "s1", clearSiteData: `"*"`},
+		{desc: "Clear-Site-Data of the cache only", status: 302, location: "https://checkout.example.org/", session: "s1", clearSiteData: `"cache"`, wantToken: true},
 		{desc: "no session", status: 302, location: "https://checkout.example.org/"},
 		{desc: "invalid session value", status: 302, location: "https://checkout.example.org/", session: `a\b`},
 		{desc: "own host", status: 302, location: "https://shop.example.com/other", session: "s1"},
@@ -63,19 +103,38 @@ func TestRedirectPropagation(t *testing.T) {
 				for _, c := range test.setCookies {
 					rw.Header().Add("Set-Cookie", c)
 				}
+				if test.clearSiteData != "" {
+					rw.Header().Set("Clear-Site-Data", test.clearSiteData)
+				}
 				rw.Header().Set("Location", test.location)
 				rw.WriteHeader(test.status)
 			}}
-			h, _ := newTestHandler(t, backend, sourceConfig)
-			r := request(http.MethodGet, shopHost, "/go", remote, test.session)
+			h, _ := newTestHandler(t, backend, func(c *Config) {
+				sourceConfig(c)
+				if test.edit != nil {
+					test.edit(c)
+				}
+			})
+			method := test.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			r := request(method, shopHost, "/go", remote, test.session)
 			for k, v := range test.header {
 				r.Header[k] = v
+			}
+			if test.https {
+				r.Header.Set("X-Forwarded-Proto", "https")
 			}
 			rec := serve(h, r)
 			assert.Equal(t, test.status, rec.Code)
 			loc := rec.Header().Get("Location")
 			if !test.wantToken {
-				assert.Equal(t, test.location, loc, "Location left byte for byte")
+				want := test.location
+				if test.wantPlain != "" {
+					want = test.wantPlain
+				}
+				assert.Equal(t, want, loc, "Location left byte for byte, but for a token we did not mint")
 				assert.NotContains(t, loc, "_hs_=")
 				assert.Empty(t, rec.Header().Get("Referrer-Policy"))
 				return
@@ -86,7 +145,7 @@ func TestRedirectPropagation(t *testing.T) {
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 			assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
 
-			target, ok := targetHost(h.targets, test.location, true)
+			target, _, ok := targetHost(h.targets, test.location, true)
 			require.True(t, ok)
 			cl, err := openToken(h.codec, tokenFrom(t, loc, "_hs_"), target)
 			require.NoError(t, err)

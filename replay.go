@@ -3,27 +3,33 @@ package sessioninjector
 import "sync"
 
 // defaultReplayCacheSize is how many redeemed tokens one Traefik process
-// remembers at once by default (about 100 bytes each).
+// remembers at once by default (about 1 KiB each).
 const defaultReplayCacheSize = 100000
+
+// defaultReplayPerClient is how many of those one client may hold at once.
+const defaultReplayPerClient = 64
 
 // fullSweepEveryMs bounds how often a full cache is swept end to end.
 const fullSweepEveryMs = 1000
 
 // replayCache remembers redeemed token ids until their tokens expire.
 // Entries are swept lazily in insertion order on each redemption, so the
-// cost stays flat as the cache fills; past its capacity new redemptions are
-// refused rather than live entries evicted.
+// cost stays flat as the cache fills; past its capacity, or past a
+// client's share of it, new redemptions are refused rather than live
+// entries evicted.
 type replayCache struct {
 	mu            sync.Mutex
-	expiries      map[string]int64 // token id -> expiry, Unix ms
-	order         []replayEntry    // insertion order, from head on
+	records       map[string]replayEntry // token id -> its entry
+	clients       map[string]int         // client key -> live entries
+	order         []replayEntry          // insertion order, from head on
 	head          int
 	nextFullSweep int64
 }
 
 type replayEntry struct {
 	id      string
-	expires int64
+	client  string
+	expires int64 // Unix ms
 }
 
 // sharedReplayCache is shared by every instance of the middleware in this
@@ -31,7 +37,7 @@ type replayEntry struct {
 var sharedReplayCache = newReplayCache()
 
 func newReplayCache() *replayCache {
-	return &replayCache{expiries: map[string]int64{}}
+	return &replayCache{records: map[string]replayEntry{}, clients: map[string]int{}}
 }
 
 // Outcomes of a redemption.
@@ -39,34 +45,64 @@ const (
 	redeemed = iota
 	alreadyRedeemed
 	cacheFull
+	clientFull
 )
 
-// redeem records id as used until expires; it fails when id is already
-// recorded or when capacity live entries are held.
-func redeemID(c *replayCache, id string, expires, now int64, capacity int) int {
+// redeemID records id as used by client until expires; it fails when id is
+// already recorded, when capacity live entries are held, or when client
+// holds perClient of them (0: no share).
+func redeemID(c *replayCache, id, client string, expires, now int64, capacity, perClient int) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.head < len(c.order) && c.order[c.head].expires <= now {
 		sweep(c, now)
 	}
-	if c.expiries[id] > now {
+	old, seen := c.records[id]
+	if seen && old.expires > now {
 		return alreadyRedeemed
 	}
-	if len(c.expiries) >= capacity && !makeRoom(c, now, capacity) {
-		return cacheFull
+	if perClient > 0 && c.clients[client] >= perClient {
+		sweepIfDue(c, now)
+		if c.clients[client] >= perClient {
+			return clientFull
+		}
 	}
-	c.expiries[id] = expires
-	c.order = append(c.order, replayEntry{id: id, expires: expires})
+	if len(c.records) >= capacity {
+		sweepIfDue(c, now)
+		if len(c.records) >= capacity {
+			return cacheFull
+		}
+	}
+	if seen {
+		forget(c, old)
+	}
+	e := replayEntry{id: id, client: client, expires: expires}
+	c.records[id] = e
+	c.clients[client]++
+	c.order = append(c.order, e)
 	return redeemed
 }
 
-// makeRoom sweeps a full cache end to end, at most once a second, and
-// reports whether it has room then.
-func makeRoom(c *replayCache, now int64, capacity int) bool {
+// forget drops an entry's record, when it is still the current one for its
+// id, and its count against its client.
+func forget(c *replayCache, e replayEntry) {
+	if cur, ok := c.records[e.id]; !ok || cur.expires != e.expires {
+		return
+	}
+	delete(c.records, e.id)
+	if n := c.clients[e.client]; n > 1 {
+		c.clients[e.client] = n - 1
+	} else {
+		delete(c.clients, e.client)
+	}
+}
+
+// sweepIfDue sweeps a cache that is full, or full for one client, end to
+// end, at most once a second.
+func sweepIfDue(c *replayCache, now int64) {
 	if now >= c.nextFullSweep {
 		c.sweepAll(now)
 	}
-	return len(c.expiries) < capacity
 }
 
 // sweep drops expired entries from the head of the insertion order.
@@ -76,9 +112,7 @@ func sweep(c *replayCache, now int64) {
 		if e.expires > now {
 			break
 		}
-		if c.expiries[e.id] == e.expires {
-			delete(c.expiries, e.id)
-		}
+		forget(c, e)
 		c.order[c.head] = replayEntry{}
 		c.head++
 	}
@@ -97,8 +131,8 @@ func (c *replayCache) sweepAll(now int64) {
 	for _, e := range c.order[c.head:] {
 		if e.expires > now {
 			live = append(live, e)
-		} else if c.expiries[e.id] == e.expires {
-			delete(c.expiries, e.id)
+		} else {
+			forget(c, e)
 		}
 	}
 	for i := len(live); i < len(c.order); i++ {
@@ -112,5 +146,5 @@ func (c *replayCache) sweepAll(now int64) {
 func (c *replayCache) size() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.expiries)
+	return len(c.records)
 }

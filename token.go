@@ -37,7 +37,6 @@ const (
 	tokenHeaderSize      = 1 + keyIDSize
 	minTokenBytes        = tokenHeaderSize + nonceSize + tagSize
 	maxTokenChars        = 8192
-	maxSessionBytes      = 4096
 	minSecretBytes       = 32
 	claimFields          = 3
 	lifetimeScale        = 1_000_000 // lifetimes stay below it (maxLifetime is 10 minutes)
