@@ -29,6 +29,7 @@ func fullConfig() sessioninjector.Config {
 		TokenLifetime:         "7s",
 		DieOnHandshakeFailure: false,
 		TargetDomains:         []string{"a.example", "*.b.example"},
+		AllowInsecureTargets:  true,
 		PropagateRedirects:    false,
 		HandoffPath:           "/handoff",
 		CleanURL:              false,
@@ -41,6 +42,7 @@ func fullConfig() sessioninjector.Config {
 			Path: "/app", Domain: "b.example", Secure: "true", HTTPOnly: false, SameSite: "strict", MaxAge: 3600,
 		},
 		ReplayCacheSize: 500,
+		ReplayPerClient: 7,
 		ReplayStore:     "redis",
 		Redis: sessioninjector.RedisConfig{
 			Address: "127.0.0.1:6390", Username: "si", Password: "redis-password", DB: 3, TLS: true,
@@ -86,6 +88,8 @@ http:
             sameSite: strict
             maxAge: 3600
           replayCacheSize: 500
+          replayPerClient: 7
+          allowInsecureTargets: true
           replayStore: redis
           redis:
             address: 127.0.0.1:6390
@@ -131,6 +135,8 @@ http:
             sameSite: "strict"
             maxAge: "3600"
           replayCacheSize: "500"
+          replayPerClient: "7"
+          allowInsecureTargets: "true"
           replayStore: "redis"
           redis:
             address: "127.0.0.1:6390"
@@ -161,6 +167,8 @@ bindClientIP = false
 ipv4Prefix = 24
 ipv6Prefix = 48
 replayCacheSize = 500
+replayPerClient = 7
+allowInsecureTargets = true
 replayStore = "redis"
 
 [http.middlewares.si.plugin.sessioninjector.redis]
@@ -217,6 +225,8 @@ var fullLabelsCommon = []string{
 	"cookie.sameSite", "strict",
 	"cookie.maxAge", "3600",
 	"replayCacheSize", "500",
+	"replayPerClient", "7",
+	"allowInsecureTargets", "true",
 	"replayStore", "redis",
 	"redis.address", "127.0.0.1:6390",
 	"redis.username", "si",
@@ -272,6 +282,8 @@ const fullCRD = `{
     "ipStrategy": {"depth": 2, "excludedIPs": ["10.0.0.0/8", "192.168.0.1"]},
     "cookie": {"path": "/app", "domain": "b.example", "secure": true, "httpOnly": false, "sameSite": "strict", "maxAge": 3600},
     "replayCacheSize": 500,
+    "replayPerClient": 7,
+    "allowInsecureTargets": true,
     "replayStore": "redis",
     "redis": {"address": "127.0.0.1:6390", "username": "si", "password": "urn:k8s:secret:session-injector:redis-password",
       "db": 3, "tls": true, "keyPrefix": "si:", "timeout": "1s", "poolSize": 2, "onError": "allow"}
@@ -373,7 +385,7 @@ func TestFullConfigurationBehaviour(t *testing.T) {
 			rec := serve(t, a, navigation("a.example", "/", clientAddr, "sid="+session))
 			assert.Equal(t, "http://x.b.example/p", rec.Header().Get("Location"), "propagateRedirects off")
 
-			rec = serve(t, a, request(http.MethodGet, "a.example", "/handoff?to="+url.QueryEscape("http://x.b.example/p?q=1"), clientAddr, "sid="+session))
+			rec = serve(t, a, navigation("a.example", "/handoff?to="+url.QueryEscape("http://x.b.example/p?q=1"), clientAddr, "sid="+session))
 			require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 			loc := rec.Header().Get("Location")
 			require.True(t, strings.HasPrefix(loc, "http://x.b.example/p?q=1&hs="), loc)

@@ -217,6 +217,7 @@ func TestDifferentialRedemption(t *testing.T) {
 							r.URL.RawQuery = rawQuery
 							r.RequestURI = "/welcome?" + rawQuery
 							r.Header.Set("Cookie", "theme=dark; "+cookieName+"=stale")
+							r.Header.Set("Sec-Fetch-Mode", "navigate")
 							if xff != "" {
 								r.Header.Set("X-Forwarded-For", xff)
 							}

@@ -62,7 +62,9 @@ func TestHandoffEndpoint(t *testing.T) {
 			if tt.query != "" {
 				target += "?" + tt.query
 			}
-			rec := serve(t, h, request(tt.method, shopHost, target, clientAddr, tt.cookie))
+			r := request(tt.method, shopHost, target, clientAddr, tt.cookie)
+			r.Header.Set("Sec-Fetch-Mode", "navigate")
+			rec := serve(t, h, r)
 
 			assert.Equal(t, tt.wantCode, rec.Code, rec.Body.String())
 			assert.Zero(t, b.calls(), "the backend must not see handoff requests")

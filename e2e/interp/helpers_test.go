@@ -123,11 +123,14 @@ func (s settings) with(kv ...any) settings {
 	return out
 }
 
-// source is a configuration that hands sessions from shop.test to checkout.test.
-var source = settings{"secret": testSecret, "targetDomains": []any{checkoutHost, "*.example.net"}}
+// source is a configuration that hands sessions from shop.test to
+// checkout.test, over plain HTTP as these tests run.
+var source = settings{"secret": testSecret, "targetDomains": []any{checkoutHost, "*.example.net"}, "allowInsecureTargets": true}
 
-// receiver is a configuration that only receives sessions.
-var receiver = settings{"secret": testSecret}
+// receiver is a configuration that only receives sessions. Every test
+// here redeems from the same client address in one process-wide replay
+// cache, so the per-client share is off (TestReplayPerClient tests it).
+var receiver = settings{"secret": testSecret, "replayPerClient": "0"}
 
 // build makes one interpreted middleware instance in front of next.
 func build(t testing.TB, cfg settings, next http.Handler) http.Handler {

@@ -34,9 +34,9 @@ func TestNoSecretWarning(t *testing.T) {
 // same interpreter (routers, reloads) share one process key, so a token
 // issued by one opens on another.
 func TestRandomSecretSharedByInstances(t *testing.T) {
-	noSecret := settings{"targetDomains": checkoutHost}
+	noSecret := settings{"targetDomains": checkoutHost, "allowInsecureTargets": true}
 	token := issue(t, noSecret, clientAddr, "sess-nosecret-4040")
-	rec := serve(t, build(t, settings{"cookieName": cookieName}, &backend{}), arrival(token, clientAddr, ""))
+	rec := serve(t, build(t, settings{"cookieName": cookieName, "replayPerClient": "0"}, &backend{}), arrival(token, clientAddr, ""))
 	assert.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 	rec = serve(t, build(t, receiver, &backend{}), arrival(issue(t, noSecret, clientAddr, "sess-nosecret-4141"), clientAddr, ""))
 	assert.Equal(t, http.StatusForbidden, rec.Code, "a configured secret is another key")

@@ -1,7 +1,10 @@
 package interp
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -108,7 +111,7 @@ func TestTokenRedeemedPassThrough(t *testing.T) {
 			query: "", wantQuery: "b=2&c=%2F", wantCookies: []string{cookieName + "=" + session},
 		},
 		{
-			name: "POST with cleanURL on", cfg: receiver, method: http.MethodPost,
+			name: "HEAD with cleanURL off", cfg: receiver.with("cleanURL", "false"), method: http.MethodHead,
 			query: "a=1&", wantQuery: "a=1", wantCookies: []string{cookieName + "=" + session},
 		},
 	}
@@ -122,6 +125,7 @@ func TestTokenRedeemedPassThrough(t *testing.T) {
 			}
 			b := &backend{}
 			r := request(tt.method, checkoutHost, "/welcome?"+rawQuery, clientAddr, tt.cookie)
+			r.Header.Set("Sec-Fetch-Mode", "navigate")
 			rec := serve(t, build(t, tt.cfg, b), r)
 
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
@@ -134,6 +138,29 @@ func TestTokenRedeemedPassThrough(t *testing.T) {
 			assert.Equal(t, []string{sessionCookie(session)}, rec.Header().Values("Set-Cookie"))
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 		})
+	}
+}
+
+// TestTokenRedeemedByOtherMethods: a token on a POST or PUT navigation
+// (a 307 or 308 replaying a form) is redeemed with a 303 to the clean URL,
+// with cleanURL on or off: its body never reaches the backend with an
+// injected session.
+func TestTokenRedeemedByOtherMethods(t *testing.T) {
+	const session = "sess-post-9d1e"
+	for _, cfg := range []settings{receiver, receiver.with("cleanURL", "false")} {
+		for _, method := range []string{http.MethodPost, http.MethodPut} {
+			t.Run(method+" cleanURL "+fmt.Sprint(cfg["cleanURL"]), func(t *testing.T) {
+				b := &backend{}
+				r := httptest.NewRequest(method, "/pay?a=1&"+tokenParam+"="+issue(t, source, clientAddr, session), strings.NewReader("amount=100"))
+				r.Host, r.RemoteAddr = checkoutHost, clientAddr
+				r.Header.Set("Sec-Fetch-Mode", "navigate")
+				rec := serve(t, build(t, cfg, b), r)
+				assert.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+				assert.Zero(t, b.calls(), "the body never reaches the backend")
+				assert.Equal(t, "http://"+checkoutHost+"/pay?a=1", rec.Header().Get("Location"))
+				assert.Equal(t, []string{sessionCookie(session)}, rec.Header().Values("Set-Cookie"))
+			})
+		}
 	}
 }
 

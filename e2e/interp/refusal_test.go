@@ -89,7 +89,7 @@ func refusalCases() []refusalCase {
 			return at(checkoutHost, tokenParam+"="+token, clientAddr), receiver
 		}},
 		{"malformed query", "invalid", func(t *testing.T) (*http.Request, settings) {
-			return at(checkoutHost, tokenParam+"="+fresh(t)+"&x=%zz", clientAddr), receiver
+			return at(checkoutHost, tokenParam+"="+fresh(t)+"&"+tokenParam+"=%zz", clientAddr), receiver
 		}},
 	}
 }
