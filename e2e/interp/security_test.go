@@ -106,13 +106,17 @@ func TestSecurityRulesInterpreted(t *testing.T) {
 				rw.WriteHeader(http.StatusFound)
 			},
 			wantCode: http.StatusFound, wantLoc: "http://checkout.test/bye",
-			req: func(*testing.T) *http.Request { return navigation(shopHost, "/logout", clientAddr, cookieName+"="+session) },
+			req: func(*testing.T) *http.Request {
+				return navigation(shopHost, "/logout", clientAddr, cookieName+"="+session)
+			},
 		},
 		{
 			name: "sign-out with an RFC 850 date", cfg: source,
 			respond:  redirectTo("http://checkout.test/bye", cookieName+"=deleted; Expires=Thursday, 01-Jan-70 00:00:01 GMT"),
 			wantCode: http.StatusFound, wantLoc: "http://checkout.test/bye",
-			req: func(*testing.T) *http.Request { return navigation(shopHost, "/logout", clientAddr, cookieName+"="+session) },
+			req: func(*testing.T) *http.Request {
+				return navigation(shopHost, "/logout", clientAddr, cookieName+"="+session)
+			},
 		},
 		{
 			name: "a foreign token is not forwarded", cfg: source, wantCode: http.StatusSeeOther, wantLoc: "http://checkout.test/x?a=1",
