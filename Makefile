@@ -1,7 +1,7 @@
 # The README names `make test` (unit and interpreter tests) and `make demo`.
 GO ?= go
 
-.PHONY: test unit interp lint e2e demo traefik fuzz bench bench-profile bench-smoke vendor
+.PHONY: test unit interp lint e2e demo demo-screenshot traefik fuzz bench bench-profile bench-smoke vendor
 
 test: lint unit interp
 
@@ -26,6 +26,12 @@ e2e: traefik
 
 traefik:
 	@bash scripts/traefik.sh >/dev/null
+
+# The browser journey through the real Traefik with the plugin: sign in on
+# the shop, click the hand-off link, and save the signed-in checkout as
+# docs/demo.png (1200x800). Only this target writes that file.
+demo-screenshot: traefik
+	cd e2e && CI=true DEMO_SCREENSHOT=docs/demo.png TRAEFIK_BIN=$$(bash ../scripts/traefik.sh) $(GO) test -count=1 -run '^TestChromium$$/click_the_hand-off_link' -v ./browser/
 
 demo: traefik
 	bash scripts/demo.sh

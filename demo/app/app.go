@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // App serves the shop and the checkout. A request goes to the checkout when
@@ -15,6 +16,8 @@ type App struct {
 	sessions       *Store
 	shopMux        *http.ServeMux
 	checkoutMux    *http.ServeMux
+	// now is the clock the pages' times come from.
+	now func() time.Time
 }
 
 // NewApp returns the application for the given public base URLs, such as
@@ -28,7 +31,7 @@ func NewApp(shopURL, checkoutURL string) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkout URL %q: %w", checkoutURL, err)
 	}
-	a := &App{shop: shop, checkout: checkout, sessions: NewStore()}
+	a := &App{shop: shop, checkout: checkout, sessions: NewStore(), now: time.Now}
 	a.shopMux = a.shopRoutes()
 	a.checkoutMux = a.checkoutRoutes()
 	return a, nil
@@ -71,15 +74,6 @@ func (a *App) common(mux *http.ServeMux, other *url.URL) {
 	mux.HandleFunc("GET /_debug/redirect", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.String()+"/", http.StatusFound)
 	})
-}
-
-// user returns the name signed in with the request's session cookie.
-func (a *App) user(r *http.Request) (string, bool) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil {
-		return "", false
-	}
-	return a.sessions.Name(c.Value)
 }
 
 // page renders one of the pages, or a 500 naming the failure.

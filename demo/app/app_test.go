@@ -28,6 +28,11 @@ func newTestApp(t *testing.T) *App {
 
 // do serves one request and returns the recorded response.
 func do(a *App, method, target string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	return serve(a, newRequest(method, target, form, cookies...))
+}
+
+// newRequest is a request as the app receives it, with a form body.
+func newRequest(method, target string, form url.Values, cookies ...*http.Cookie) *http.Request {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -40,6 +45,11 @@ func do(a *App, method, target string, form url.Values, cookies ...*http.Cookie)
 	for _, c := range cookies {
 		r.AddCookie(c)
 	}
+	return r
+}
+
+// serve serves r and returns the recorded response.
+func serve(a *App, r *http.Request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	a.ServeHTTP(w, r)
 	return w

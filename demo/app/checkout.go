@@ -13,15 +13,14 @@ func (a *App) checkoutRoutes() *http.ServeMux {
 	return mux
 }
 
-// checkoutHome says who is signed in, if anyone.
+// checkoutHome says who is signed in, if anyone, and how the session
+// cookie got here.
 func (a *App) checkoutHome(w http.ResponseWriter, r *http.Request) {
-	name, ok := a.user(r)
 	shop := a.shop.String() + "/"
 	page(w, "checkout", map[string]any{
-		"Name":     name,
-		"SignedIn": ok,
-		"Paid":     r.URL.Query().Get("from") == "pay",
-		"Shop":     shop,
-		"Handoff":  "/_session/handoff?" + url.Values{"to": {shop}}.Encode(),
+		"Cookie":  a.cookieReport(r),
+		"Paid":    r.URL.Query().Get("from") == "pay",
+		"Shop":    shop,
+		"Handoff": "/_session/handoff?" + url.Values{"to": {shop}}.Encode(),
 	})
 }

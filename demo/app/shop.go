@@ -20,13 +20,12 @@ func (a *App) shopRoutes() *http.ServeMux {
 	return mux
 }
 
-// shopHome shows the sign-in form, or the ways to go to the checkout.
+// shopHome shows the sign-in form, or the ways to go to the checkout, and
+// the session cookie this host received.
 func (a *App) shopHome(w http.ResponseWriter, r *http.Request) {
-	name, ok := a.user(r)
 	checkout := a.checkout.String() + "/"
 	page(w, "shop", map[string]any{
-		"Name":     name,
-		"SignedIn": ok,
+		"Cookie":   a.cookieReport(r),
 		"Checkout": checkout,
 		"Handoff":  "/_session/handoff?" + url.Values{"to": {checkout}}.Encode(),
 	})
@@ -41,7 +40,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "name: between 1 and 64 bytes, please", http.StatusBadRequest)
 		return
 	}
-	id, err := a.sessions.Create(name)
+	id, err := a.sessions.Create(name, cookieHost(r.Host), a.now())
 	if err != nil {
 		http.Error(w, "create session: "+err.Error(), http.StatusInternalServerError)
 		return
