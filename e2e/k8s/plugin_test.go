@@ -1,4 +1,4 @@
-package e2e
+package k8s
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mitchellh/mapstructure"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -23,47 +22,44 @@ import (
 	"github.com/session-injector/sessioninjector/e2e/interp"
 )
 
-// k8sCompiledConfig fills the compiled plugin's default configuration from
-// settings as Traefik does: mapstructure, weakly typed, "," splits slices.
-func k8sCompiledConfig(t testing.TB, settings map[string]any) *sessioninjector.Config {
+// compiledConfig fills the compiled plugin's default configuration from
+// settings as Traefik does (see interp.Fill), and checks that Traefik
+// would use every setting.
+func compiledConfig(t testing.TB, settings map[string]any) *sessioninjector.Config {
 	t.Helper()
 	cfg := sessioninjector.CreateConfig()
-	decoder, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
-		DecodeHook:       mapstructure.StringToSliceHookFunc(","),
-		WeaklyTypedInput: true,
-		Result:           cfg,
-	})
+	unused, err := interp.Fill(cfg, settings)
 	require.NoError(t, err)
-	require.NoError(t, decoder.Decode(settings))
+	assert.Empty(t, unused, "settings Traefik would drop silently")
 	return cfg
 }
 
-// k8sMiddlewareSettings is one demo Middleware as Traefik hands it to the
+// middlewareSettings is one demo Middleware as Traefik hands it to the
 // plugin: its plugin name and its settings, Secret references resolved
 // from the Secret manifests.
-type k8sMiddlewareSettings struct {
-	Doc      k8sDoc
+type middlewareSettings struct {
+	Doc      Doc
 	Plugin   string
 	Settings map[string]any
 }
 
-// k8sResolveMiddlewares decodes every demo Middleware as Traefik's CRD
+// resolveMiddlewares decodes every demo Middleware as Traefik's CRD
 // provider does.
-func k8sResolveMiddlewares(t testing.TB, m *k8sManifests) []k8sMiddlewareSettings {
+func resolveMiddlewares(t testing.TB, m *Manifests) []middlewareSettings {
 	t.Helper()
 	require.NotEmpty(t, m.Middlewares, "demo/k8s has no Middleware")
-	var out []k8sMiddlewareSettings
+	var out []middlewareSettings
 	for _, doc := range m.Middlewares {
 		name, settings, err := interp.FromMiddlewareResource(doc.JSON, m.SecretData())
 		require.NoError(t, err, doc.String())
-		out = append(out, k8sMiddlewareSettings{Doc: doc, Plugin: name, Settings: settings})
+		out = append(out, middlewareSettings{Doc: doc, Plugin: name, Settings: settings})
 	}
 	return out
 }
 
-// k8sRedisPassword returns the password the Redis Deployment requires: the
+// redisPassword returns the password the Redis Deployment requires: the
 // Secret value behind its REDIS_PASSWORD, passed to --requirepass.
-func k8sRedisPassword(t testing.TB, m *k8sManifests) string {
+func redisPassword(t testing.TB, m *Manifests) string {
 	t.Helper()
 	for _, d := range m.Deployments {
 		for _, c := range d.Spec.Template.Spec.Containers {
@@ -86,10 +82,10 @@ func k8sRedisPassword(t testing.TB, m *k8sManifests) string {
 	return ""
 }
 
-// k8sServiceFor resolves a host:port as a Pod resolves it in namespace
+// serviceFor resolves a host:port as a Pod resolves it in namespace
 // (name, name.ns, name.ns.svc, name.ns.svc.cluster.local) to a Service of
 // the manifests and checks the port is one of its ports.
-func k8sServiceFor(t testing.TB, m *k8sManifests, namespace, address string) string {
+func serviceFor(t testing.TB, m *Manifests, namespace, address string) string {
 	t.Helper()
 	host, port, err := net.SplitHostPort(address)
 	require.NoError(t, err, address)
@@ -106,46 +102,45 @@ func k8sServiceFor(t testing.TB, m *k8sManifests, namespace, address string) str
 	require.NotNil(t, svc, "%s: no Service %s/%s in the manifests", address, ns, labels[0])
 	number, err := strconv.Atoi(port)
 	require.NoError(t, err, address)
-	require.True(t, k8sHasServicePort(svc, intstr.FromInt32(int32(number))), "%s: Service %s has no port %d", address, svc.Name, number)
+	require.True(t, hasServicePort(svc, intstr.FromInt32(int32(number))), "%s: Service %s has no port %d", address, svc.Name, number)
 	var deployment string
 	for _, d := range m.Deployments {
-		if d.Namespace == svc.Namespace && k8sSelects(svc.Spec.Selector, d.Spec.Template.Labels) {
+		if d.Namespace == svc.Namespace && selects(svc.Spec.Selector, d.Spec.Template.Labels) {
 			deployment = d.Name
 		}
 	}
 	return deployment
 }
 
-// TestK8sMiddlewaresBuildThePlugin decodes each demo Middleware as
+// TestMiddlewaresBuildThePlugin decodes each demo Middleware as
 // Traefik's CRD provider does (Secret references resolved from the Secret
 // manifest), builds the compiled plugin and the interpreted one (yaegi, as
 // Traefik runs it) from it, and checks the settings against the other
 // manifests: the Redis Service and the password Redis requires, one secret
 // shared by every Middleware, and target domains that are the other
 // IngressRoutes' hosts.
-func TestK8sMiddlewaresBuildThePlugin(t *testing.T) {
-	m := k8sLoadManifests(t)
-	tr := k8sFindTraefik(t, m)
-	pluginName, ok := tr.PluginName(k8sModulePath(t))
+func TestMiddlewaresBuildThePlugin(t *testing.T) {
+	m := loadManifests(t)
+	tr := findTraefik(t, m)
+	pluginName, ok := tr.PluginName(modulePath(t))
 	require.True(t, ok, "Traefik loads the plugin")
-	redisPassword := k8sRedisPassword(t, m)
+	redisPassword := redisPassword(t, m)
 
 	// The host each Middleware serves, from the IngressRoutes using it.
 	servedBy := map[string][]string{}
 	var allHosts []string
-	for _, r := range k8sRoutes(t, m) {
-		hosts := k8sRouteHosts(t, r)
+	for _, r := range routes(t, m) {
+		hosts := routeHosts(t, r)
 		allHosts = append(allHosts, hosts...)
 		for i, route := range r.Spec.Routes {
 			for _, mw := range route.Middlewares {
-				key := k8sOr(mw.Namespace, r.Metadata.Namespace) + "/" + mw.Name
+				key := or(mw.Namespace, r.Metadata.Namespace) + "/" + mw.Name
 				servedBy[key] = append(servedBy[key], hosts[i])
 			}
 		}
 	}
 
-	root, err := harness.RepoRoot()
-	require.NoError(t, err)
+	root := repoRoot(t)
 	goPath := t.TempDir()
 	require.NoError(t, interp.Install(root, goPath, harness.PluginModule))
 	interpreted, err := interp.Load(goPath, harness.PluginModule)
@@ -153,16 +148,16 @@ func TestK8sMiddlewaresBuildThePlugin(t *testing.T) {
 
 	next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	secrets := map[string]bool{}
-	for _, mw := range k8sResolveMiddlewares(t, m) {
+	for _, mw := range resolveMiddlewares(t, m) {
 		t.Run(mw.Doc.Name, func(t *testing.T) {
 			require.Equal(t, pluginName, mw.Plugin)
-			cfg := k8sCompiledConfig(t, mw.Settings)
+			cfg := compiledConfig(t, mw.Settings)
 			_, err := sessioninjector.New(context.Background(), next, cfg, mw.Doc.Name)
 			require.NoError(t, err, "compiled New")
 
 			assert.Equal(t, "redis", cfg.ReplayStore, "two replicas need the shared replay store")
 			assert.True(t, cfg.SingleUse)
-			assert.Equal(t, "redis", k8sServiceFor(t, m, mw.Doc.Namespace, cfg.Redis.Address), "redis.address reaches the Redis Deployment")
+			assert.Equal(t, "redis", serviceFor(t, m, mw.Doc.Namespace, cfg.Redis.Address), "redis.address reaches the Redis Deployment")
 			assert.Equal(t, redisPassword, cfg.Redis.Password, "redis.password is the one Redis requires")
 			assert.NotContains(t, cfg.Secret, "urn:k8s:secret:", "the secret is resolved")
 			assert.GreaterOrEqual(t, len(cfg.Secret), 32)
@@ -193,14 +188,14 @@ func TestK8sMiddlewaresBuildThePlugin(t *testing.T) {
 	assert.Len(t, secrets, 1, "every Middleware has the same secret")
 }
 
-// TestK8sHandshakeBetweenTheMiddlewares runs the demo's journey through
+// TestHandshakeBetweenTheMiddlewares runs the demo's journey through
 // the two Middlewares exactly as configured, with a redis-server requiring
 // the password of the Redis manifest in place of the Redis Service: the
 // shop's redirect to the checkout gets a token, the checkout redeems it
 // once (recorded in Redis) and refuses the replay.
-func TestK8sHandshakeBetweenTheMiddlewares(t *testing.T) {
-	m := k8sLoadManifests(t)
-	redis := harness.StartRedisWith(t, harness.RedisOptions{Password: k8sRedisPassword(t, m)})
+func TestHandshakeBetweenTheMiddlewares(t *testing.T) {
+	m := loadManifests(t)
+	redis := harness.StartRedisWith(t, harness.RedisOptions{Password: redisPassword(t, m)})
 
 	app := m.Deployment("demo-app")
 	require.NotNil(t, app)
@@ -211,10 +206,10 @@ func TestK8sHandshakeBetweenTheMiddlewares(t *testing.T) {
 	shopURL, checkoutURL := env["DEMO_SHOP_URL"], env["DEMO_CHECKOUT_URL"]
 
 	handlers := map[string]http.Handler{}
-	for _, mw := range k8sResolveMiddlewares(t, m) {
-		settings := k8sCopySettings(t, mw.Settings)
+	for _, mw := range resolveMiddlewares(t, m) {
+		settings := copySettings(t, mw.Settings)
 		settings["redis"].(map[string]any)["address"] = redis.Addr
-		cfg := k8sCompiledConfig(t, settings)
+		cfg := compiledConfig(t, settings)
 		backend := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/pay" {
 				http.Redirect(rw, r, checkoutURL+"/?from=pay", http.StatusFound)
@@ -259,8 +254,8 @@ func TestK8sHandshakeBetweenTheMiddlewares(t *testing.T) {
 	assert.Contains(t, replay.Body.String(), "already used")
 }
 
-// k8sCopySettings deep-copies plugin settings through JSON.
-func k8sCopySettings(t testing.TB, settings map[string]any) map[string]any {
+// copySettings deep-copies plugin settings through JSON.
+func copySettings(t testing.TB, settings map[string]any) map[string]any {
 	t.Helper()
 	data, err := json.Marshal(settings)
 	require.NoError(t, err)

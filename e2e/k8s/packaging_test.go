@@ -1,4 +1,4 @@
-package e2e
+package k8s
 
 import (
 	"os"
@@ -13,10 +13,10 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// TestK8sKustomizationListsEveryManifest checks that kustomization.yaml
+// TestKustomizationListsEveryManifest checks that kustomization.yaml
 // lists each manifest file of demo/k8s once, and nothing else.
-func TestK8sKustomizationListsEveryManifest(t *testing.T) {
-	content, err := os.ReadFile(filepath.Join(k8sDemoDir(t), k8sKustomizationFile))
+func TestKustomizationListsEveryManifest(t *testing.T) {
+	content, err := os.ReadFile(filepath.Join(demoDir(t), KustomizationFile))
 	require.NoError(t, err)
 	var k struct {
 		APIVersion string   `json:"apiVersion"`
@@ -33,11 +33,11 @@ func TestK8sKustomizationListsEveryManifest(t *testing.T) {
 		seen[r] = true
 		assert.Equal(t, path.Base(r), r, "%s: resources are the files of this folder", r)
 	}
-	assert.ElementsMatch(t, k8sManifestFiles(t), k.Resources, "resources are exactly the manifest files")
+	assert.ElementsMatch(t, manifestFiles(t), k.Resources, "resources are exactly the manifest files")
 }
 
-// k8sHelmValues is the part of Traefik's chart values the demo sets.
-type k8sHelmValues struct {
+// helmValues is the part of Traefik's chart values the demo sets.
+type helmValues struct {
 	Image struct {
 		Tag string `json:"tag"`
 	} `json:"image"`
@@ -57,21 +57,21 @@ type k8sHelmValues struct {
 	} `json:"providers"`
 }
 
-// TestK8sHelmValuesMatchTheManifests checks that helm-values.yaml parses as
+// TestHelmValuesMatchTheManifests checks that helm-values.yaml parses as
 // YAML and asks Traefik's chart for what traefik.yaml runs: the same
 // image, two replicas, the CRD provider, and the plugin under the same
 // name, module and version.
-func TestK8sHelmValuesMatchTheManifests(t *testing.T) {
-	content, err := os.ReadFile(filepath.Join(k8sDemoDir(t), k8sHelmValuesFile))
+func TestHelmValuesMatchTheManifests(t *testing.T) {
+	content, err := os.ReadFile(filepath.Join(demoDir(t), HelmValuesFile))
 	require.NoError(t, err)
 	_, err = sigsyaml.YAMLToJSONStrict(content)
 	require.NoError(t, err, "helm-values.yaml is YAML without duplicate keys")
-	var v k8sHelmValues
+	var v helmValues
 	require.NoError(t, sigsyaml.Unmarshal(content, &v))
 
-	m := k8sLoadManifests(t)
-	tr := k8sFindTraefik(t, m)
-	module := k8sModulePath(t)
+	m := loadManifests(t)
+	tr := findTraefik(t, m)
+	module := modulePath(t)
 	name, ok := tr.PluginName(module)
 	require.True(t, ok, "traefik.yaml loads the plugin")
 
@@ -81,30 +81,30 @@ func TestK8sHelmValuesMatchTheManifests(t *testing.T) {
 	require.Contains(t, v.Experimental.Plugins, name, "experimental.plugins.%s", name)
 	plugin := v.Experimental.Plugins[name]
 	assert.Equal(t, module, plugin.ModuleName, "experimental.plugins.%s.moduleName", name)
-	assert.Equal(t, tr.Flags["experimental.plugins."+name+".version"], plugin.Version, "experimental.plugins.%s.version", name)
+	assert.Equal(t, tr.PluginVersion(name), plugin.Version, "experimental.plugins.%s.version", name)
 }
 
-// k8sCRDLink matches the CRD file the demo README tells to apply.
-var k8sCRDLink = regexp.MustCompile(`https://raw\.githubusercontent\.com/traefik/traefik/(v[0-9.]+)/(docs/\S+\.yml)`)
+// crdLink matches the CRD file the demo README tells to apply.
+var crdLink = regexp.MustCompile(`https://raw\.githubusercontent\.com/traefik/traefik/(v[0-9.]+)/(docs/\S+\.yml)`)
 
-// TestK8sReadmeInstallsThePinnedCRDs checks that demo/k8s/README.md
+// TestReadmeInstallsThePinnedCRDs checks that demo/k8s/README.md
 // installs the CRDs of the pinned Traefik, and that they are the ones the
 // manifests are validated against.
-func TestK8sReadmeInstallsThePinnedCRDs(t *testing.T) {
-	content, err := os.ReadFile(filepath.Join(k8sDemoDir(t), "README.md"))
+func TestReadmeInstallsThePinnedCRDs(t *testing.T) {
+	content, err := os.ReadFile(filepath.Join(demoDir(t), "README.md"))
 	require.NoError(t, err)
-	link := k8sCRDLink.FindStringSubmatch(string(content))
+	link := crdLink.FindStringSubmatch(string(content))
 	require.NotNil(t, link, "README.md has no raw.githubusercontent.com link to Traefik's CRDs")
-	assert.Equal(t, k8sPinnedTraefikVersion(t), link[1], "the CRDs of the pinned Traefik")
+	assert.Equal(t, pinnedTraefikVersion(t), link[1], "the CRDs of the pinned Traefik")
 
-	dir := k8sTraefikModuleDir(t)
+	dir := traefikModuleDir(t)
 	installed, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(link[2])))
 	require.NoError(t, err, "the linked file is in the pinned module")
-	docs, err := k8sSplitDocs(path.Base(link[2]), installed)
+	docs, err := SplitDocs(path.Base(link[2]), installed)
 	require.NoError(t, err)
 
 	validated := map[string]any{}
-	files, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(k8sTraefikDocs), "traefik.io_*.yaml"))
+	files, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(TraefikDocs), "traefik.io_*.yaml"))
 	require.NoError(t, err)
 	for _, f := range files {
 		c, err := os.ReadFile(f)

@@ -1,4 +1,4 @@
-package e2e
+package k8s
 
 import (
 	"fmt"
@@ -11,12 +11,12 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
-// TestK8sTraefikRBAC checks that Traefik runs under a ServiceAccount bound
+// TestTraefikRBAC checks that Traefik runs under a ServiceAccount bound
 // to exactly the permissions the pinned Traefik's reference RBAC grants its
 // Kubernetes CRD provider.
-func TestK8sTraefikRBAC(t *testing.T) {
-	m := k8sLoadManifests(t)
-	tr := k8sFindTraefik(t, m)
+func TestTraefikRBAC(t *testing.T) {
+	m := loadManifests(t)
+	tr := findTraefik(t, m)
 	account := tr.Deployment.Spec.Template.Spec.ServiceAccountName
 	require.NotEmpty(t, account, "Traefik needs a ServiceAccount")
 	found := false
@@ -41,26 +41,26 @@ func TestK8sTraefikRBAC(t *testing.T) {
 	}
 	require.NotNil(t, role, "no ClusterRoleBinding binds ServiceAccount %s", account)
 
-	ref := k8sReferenceCRDRules(t)
-	assert.Equal(t, ref, k8sRuleSet(role.Rules), "ClusterRole %s grants what Traefik's kubernetes-crd-rbac.yml grants the CRD provider, no more, no less", role.Name)
+	ref := referenceCRDRules(t)
+	assert.Equal(t, ref, ruleSet(role.Rules), "ClusterRole %s grants what Traefik's kubernetes-crd-rbac.yml grants the CRD provider, no more, no less", role.Name)
 }
 
-// k8sReferenceCRDRules returns the permissions of the ClusterRole in the
+// referenceCRDRules returns the permissions of the ClusterRole in the
 // pinned Traefik's kubernetes-crd-rbac.yml, without those of the Ingress
 // provider (extensions, networking.k8s.io) and of the OpenTelemetry pod
 // attributes (pods), which the demo does not use.
-func k8sReferenceCRDRules(t testing.TB) map[string]bool {
+func referenceCRDRules(t testing.TB) map[string]bool {
 	t.Helper()
-	file := filepath.Join(k8sTraefikModuleDir(t), filepath.FromSlash(k8sTraefikDocs), "kubernetes-crd-rbac.yml")
+	file := filepath.Join(traefikModuleDir(t), filepath.FromSlash(TraefikDocs), "kubernetes-crd-rbac.yml")
 	content, err := os.ReadFile(file)
 	require.NoError(t, err)
-	docs, err := k8sSplitDocs(filepath.Base(file), content)
+	docs, err := SplitDocs(filepath.Base(file), content)
 	require.NoError(t, err)
 	for _, doc := range docs {
 		if doc.Kind != "ClusterRole" {
 			continue
 		}
-		obj, err := k8sDecodeStrict(doc)
+		obj, err := DecodeStrict(doc)
 		require.NoError(t, err)
 		var kept []rbacv1.PolicyRule
 		for _, r := range obj.(*rbacv1.ClusterRole).Rules {
@@ -72,7 +72,7 @@ func k8sReferenceCRDRules(t testing.TB) map[string]bool {
 				kept = append(kept, r)
 			}
 		}
-		set := k8sRuleSet(kept)
+		set := ruleSet(kept)
 		require.NotEmpty(t, set)
 		return set
 	}
@@ -80,8 +80,8 @@ func k8sReferenceCRDRules(t testing.TB) map[string]bool {
 	return nil
 }
 
-// k8sRuleSet flattens policy rules into "group resource verb" entries.
-func k8sRuleSet(rules []rbacv1.PolicyRule) map[string]bool {
+// ruleSet flattens policy rules into "group resource verb" entries.
+func ruleSet(rules []rbacv1.PolicyRule) map[string]bool {
 	set := map[string]bool{}
 	for _, r := range rules {
 		for _, g := range r.APIGroups {

@@ -1,4 +1,4 @@
-package e2e
+package k8s
 
 import (
 	"testing"
@@ -8,9 +8,9 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// TestK8sOpenAPIConversion checks the rewriting of CRD schemas into JSON
+// TestOpenAPIConversion checks the rewriting of CRD schemas into JSON
 // Schema on small schemas: what the API server accepts and refuses.
-func TestK8sOpenAPIConversion(t *testing.T) {
+func TestOpenAPIConversion(t *testing.T) {
 	cases := []struct {
 		name   string
 		schema string
@@ -103,9 +103,9 @@ func TestK8sOpenAPIConversion(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var openAPI map[string]any
 			require.NoError(t, sigsyaml.Unmarshal([]byte(c.schema), &openAPI))
-			sch, err := k8sCompileOpenAPISchema("test", openAPI)
+			sch, err := CompileOpenAPISchema("test", openAPI)
 			require.NoError(t, err)
-			schemas := k8sSchemas{k8sSchemaKey("test/v1", "T"): sch}
+			schemas := Schemas{SchemaKey("test/v1", "T"): sch}
 			for _, v := range c.valid {
 				assert.NoError(t, schemas.Validate("test/v1", "T", []byte(v)), v)
 			}
@@ -119,9 +119,9 @@ func TestK8sOpenAPIConversion(t *testing.T) {
 	}
 }
 
-// TestK8sOpenAPIConversionRefuses checks that a schema feature the
+// TestOpenAPIConversionRefuses checks that a schema feature the
 // conversion does not implement is an error naming it, not ignored.
-func TestK8sOpenAPIConversionRefuses(t *testing.T) {
+func TestOpenAPIConversionRefuses(t *testing.T) {
 	cases := []struct {
 		name, schema, want string
 	}{
@@ -135,7 +135,7 @@ func TestK8sOpenAPIConversionRefuses(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var openAPI map[string]any
 			require.NoError(t, sigsyaml.Unmarshal([]byte(c.schema), &openAPI))
-			_, err := k8sCompileOpenAPISchema("test", openAPI)
+			_, err := CompileOpenAPISchema("test", openAPI)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), c.want)
 		})
