@@ -55,6 +55,7 @@ func injector(secret string, targets []string, extra map[string]any) harness.Mid
 		"singleUse":             true,
 		"bindClientIP":          true,
 		"cookie":                map[string]any{"path": "/", "secure": "auto", "httpOnly": true, "sameSite": "lax"},
+		"allowInsecureTargets":  true, // the test hosts are served over plain HTTP
 	}
 	if len(targets) > 0 {
 		c["targetDomains"] = targets

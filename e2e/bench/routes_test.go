@@ -101,6 +101,7 @@ func dynamic(backend, redisAddr string) harness.Dynamic {
 			"targetDomains":   []string{sourceHost}, // both roles, as a real pair of domains
 			"tokenLifetime":   "10m",
 			"replayCacheSize": 10_000_000, // every token of the run stays live
+			"replayPerClient": 0,          // all of them from one client address
 		}
 		for k, v := range extra {
 			c[k] = v
@@ -114,9 +115,10 @@ func dynamic(backend, redisAddr string) harness.Dynamic {
 		Middlewares: map[string]harness.Middleware{
 			"noop": harness.PluginMiddleware("noop", nil),
 			"source": harness.PluginMiddleware("sessioninjector", map[string]any{
-				"secret":        secret,
-				"targetDomains": append([]string{checkoutHost}, redeemingHosts()...),
-				"tokenLifetime": "10m",
+				"secret":               secret,
+				"targetDomains":        append([]string{checkoutHost}, redeemingHosts()...),
+				"tokenLifetime":        "10m",
+				"allowInsecureTargets": true, // the benchmark's hosts are served over plain HTTP
 			}),
 			"receive-clean": receiver(map[string]any{"cleanURL": true}),
 			"receive-raw":   receiver(map[string]any{"cleanURL": false}),

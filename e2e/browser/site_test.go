@@ -43,6 +43,7 @@ func injector(secret string, targets ...string) harness.Middleware {
 		"singleUse":             true,
 		"bindClientIP":          true,
 		"cookie":                map[string]any{"path": "/", "secure": "auto", "httpOnly": true, "sameSite": "lax"},
+		"allowInsecureTargets":  true, // the test hosts are served over plain HTTP
 	})
 }
 
