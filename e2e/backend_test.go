@@ -4,21 +4,16 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
 // backendView is what the demo app's /_debug/request reports.
-type backendView struct {
-	Method     string `json:"method"`
-	Host       string `json:"host"`
-	RequestURI string `json:"requestURI"`
-	RawQuery   string `json:"rawQuery"`
-	Cookie     string `json:"cookie"`
-}
+type backendView = harness.DemoRequest
 
 // decodeView reads a /_debug/request answer.
 func decodeView(t *testing.T, h hop) backendView {
@@ -31,13 +26,7 @@ func decodeView(t *testing.T, h hop) backendView {
 
 // sessionValues returns the values of every _session_id in a Cookie header.
 func sessionValues(cookieHeader string) []string {
-	var out []string
-	for _, part := range strings.Split(cookieHeader, ";") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "_session_id="); ok {
-			out = append(out, v)
-		}
-	}
-	return out
+	return harness.DemoRequest{Cookie: cookieHeader}.Sessions()
 }
 
 func TestBackendNeverSeesTheToken(t *testing.T) {
