@@ -4,21 +4,16 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
 // backendView is what the demo app's /_debug/request reports.
-type backendView struct {
-	Method     string `json:"method"`
-	Host       string `json:"host"`
-	RequestURI string `json:"requestURI"`
-	RawQuery   string `json:"rawQuery"`
-	Cookie     string `json:"cookie"`
-}
+type backendView = harness.DemoRequest
 
 // decodeView reads a /_debug/request answer.
 func decodeView(t *testing.T, h hop) backendView {
@@ -31,13 +26,7 @@ func decodeView(t *testing.T, h hop) backendView {
 
 // sessionValues returns the values of every _session_id in a Cookie header.
 func sessionValues(cookieHeader string) []string {
-	var out []string
-	for _, part := range strings.Split(cookieHeader, ";") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "_session_id="); ok {
-			out = append(out, v)
-		}
-	}
-	return out
+	return harness.DemoRequest{Cookie: cookieHeader}.Sessions()
 }
 
 func TestBackendNeverSeesTheToken(t *testing.T) {
@@ -66,22 +55,24 @@ func TestBackendNeverSeesTheToken(t *testing.T) {
 		assert.Equal(t, []string{session}, sessionValues(v.Cookie))
 	})
 
-	t.Run("POST: token stripped and cookie injected into the request", func(t *testing.T) {
+	t.Run("POST: redeemed by a 303, its body never reaches the backend", func(t *testing.T) {
 		t.Parallel()
 		b, session, loc := tokenFor(t, "http://"+checkoutHost+"/_debug/request?x=1")
 		h := b.send(http.MethodPost, loc, url.Values{"field": {"value"}})
-		v := decodeView(t, h)
-		assert.Equal(t, http.MethodPost, v.Method)
-		assert.Equal(t, "/_debug/request?x=1", v.RequestURI)
-		assert.Equal(t, []string{session}, sessionValues(v.Cookie), "Cookie header %q", v.Cookie)
+		assert.Equal(t, http.StatusSeeOther, h.Status, h.Body)
+		assert.Equal(t, "http://"+checkoutHost+"/_debug/request?x=1", h.Header.Get("Location"))
 		assertSessionCookie(t, h, session)
+		v := decodeView(t, b.get(h.Header.Get("Location")))
+		assert.Equal(t, http.MethodGet, v.Method, "the browser follows the 303 with a GET")
+		assert.Equal(t, []string{session}, sessionValues(v.Cookie), "Cookie header %q", v.Cookie)
 	})
 
 	t.Run("a stale cookie of the same name is replaced, not doubled", func(t *testing.T) {
 		t.Parallel()
 		b, session, loc := tokenFor(t, "http://"+checkoutHost+"/_debug/request")
 		b.setCookie(checkoutHost, "stale-session")
-		v := decodeView(t, b.send(http.MethodPost, loc, url.Values{}))
+		hops := b.visit(http.MethodGet, loc, nil)
+		v := decodeView(t, hops[len(hops)-1])
 		assert.Equal(t, []string{session}, sessionValues(v.Cookie), "Cookie header %q", v.Cookie)
 	})
 

@@ -26,16 +26,11 @@ func TestInvalidConfigurationDisablesOnlyItsRouter(t *testing.T) {
 		{"bad-target", map[string]any{"targetDomains": []string{"http://checkout.test/path"}}, "targetDomains"},
 		{"bad-samesite", map[string]any{"cookie": map[string]any{"sameSite": "sometimes"}}, "sameSite"},
 	}
-	d := harness.Dynamic{
-		Routers:     map[string]harness.Router{"good": {Rule: hostRule(checkoutHost), Middlewares: []string{"good"}, Service: "app"}},
-		Middlewares: map[string]harness.Middleware{"good": injector(secretMain, nil, nil)},
-		Services:    map[string]harness.Service{"app": {URL: app}},
-	}
+	d := harness.Dynamic{Services: map[string]harness.Service{harness.AppService: {URL: app}}}
+	d.Site("good", injector(secretMain, nil, nil), checkoutHost)
 	var allow []string
 	for _, b := range bad {
-		host := "checkout-" + b.name + ".test"
-		d.Routers[b.name] = harness.Router{Rule: hostRule(host), Middlewares: []string{b.name}, Service: "app"}
-		d.Middlewares[b.name] = injector(secretMain, []string{shopHost}, b.setting)
+		d.Site(b.name, injector(secretMain, []string{shopHost}, b.setting), "checkout-"+b.name+".test")
 		allow = append(allow, b.name+"@file")
 	}
 	tr := harness.Start(t, harness.Options{Dynamic: d, AllowBrokenRouters: true, AllowLog: allow})

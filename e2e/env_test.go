@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/session-injector/sessioninjector/e2e/harness"
@@ -9,19 +8,19 @@ import (
 
 // Secrets of the test configuration (each at least 32 bytes).
 const (
-	secretMain    = "e2e-main-secret-0123456789abcdef0123456789"
-	secretOther   = "e2e-other-secret-0123456789abcdef012345678"
-	secretRotated = "e2e-rotated-secret-0123456789abcdef0123456"
+	secretMain    = harness.SecretMain
+	secretOther   = harness.SecretOther
+	secretRotated = harness.SecretRotated
 )
 
 // Hosts of the test configuration. The demo app serves the shop for hosts
 // starting with "shop" and the checkout for hosts starting with "checkout".
 const (
-	shopHost      = "shop.test"             // issues with secretMain to every checkout host
-	shopOther     = "shop-other.test"       // issues with secretOther
+	shopHost      = harness.ShopHost        // issues with secretMain to every checkout host
+	shopOther     = harness.ShopOtherHost   // issues with secretOther
 	shopShort     = "shop-short.test"       // issues tokens that live 1s
 	shopNarrow    = "shop-narrow.test"      // may hand sessions to checkout-alt.test only
-	checkoutHost  = "checkout.test"         // receives with secretMain
+	checkoutHost  = harness.CheckoutHost    // receives with secretMain
 	checkoutAlt   = "checkout-alt.test"     // same middleware as checkout.test
 	checkoutShrt  = "checkout-short.test"   // accepts tokens up to 1s old
 	checkoutLax   = "checkout-lenient.test" // dieOnHandshakeFailure: false
@@ -39,75 +38,30 @@ type env struct {
 	tr *harness.Traefik
 }
 
-// injector returns a session injector configuration with the given secret
-// and targets, every option the contract names set explicitly, and extra
-// settings merged in.
-func injector(secret string, targets []string, extra map[string]any) harness.Middleware {
-	c := map[string]any{
-		"cookieName":            "_session_id",
-		"secret":                secret,
-		"tokenParam":            "_hs_",
-		"tokenLifetime":         "5s",
-		"dieOnHandshakeFailure": true,
-		"propagateRedirects":    true,
-		"handoffPath":           "/_session/handoff",
-		"cleanURL":              true,
-		"singleUse":             true,
-		"bindClientIP":          true,
-		"cookie":                map[string]any{"path": "/", "secure": "auto", "httpOnly": true, "sameSite": "lax"},
-		"allowInsecureTargets":  true, // the test hosts are served over plain HTTP
-	}
-	if len(targets) > 0 {
-		c["targetDomains"] = targets
-	}
-	for k, v := range extra {
-		c[k] = v
-	}
-	return harness.PluginMiddleware("sessioninjector", c)
-}
+// injector is harness.Injector: a session injector with every option the
+// contract names set explicitly.
+var injector = harness.Injector
 
-// hostRule matches any of hosts.
-func hostRule(hosts ...string) string {
-	parts := make([]string, len(hosts))
-	for i, h := range hosts {
-		parts[i] = "Host(`" + h + "`)"
-	}
-	return strings.Join(parts, " || ")
-}
+// hostRule is harness.HostRule: a rule matching any of hosts.
+var hostRule = harness.HostRule
 
-// siteConfig is the dynamic configuration every e2e test starts from.
+// siteConfig is the dynamic configuration every e2e test starts from: the
+// shop and the checkout (also on checkoutAlt, handing sessions back to the
+// shop), and a site per variant of either.
 func siteConfig(appURL string) harness.Dynamic {
-	route := func(mw string, hosts ...string) harness.Router {
-		r := harness.Router{Rule: hostRule(hosts...), Service: "app"}
-		if mw != "" {
-			r.Middlewares = []string{mw}
-		}
-		return r
-	}
-	return harness.Dynamic{
-		Routers: map[string]harness.Router{
-			"shop":             route("shop", shopHost),
-			"shop-other":       route("shop-other", shopOther),
-			"shop-short":       route("shop-short", shopShort),
-			"shop-narrow":      route("shop-narrow", shopNarrow),
-			"checkout":         route("checkout", checkoutHost, checkoutAlt),
-			"checkout-short":   route("checkout-short", checkoutShrt),
-			"checkout-lenient": route("checkout-lenient", checkoutLax),
-			"checkout-rotated": route("checkout-rotated", checkoutRot),
-			"plain":            route("", shopPlain, checkoutPlain),
-		},
-		Middlewares: map[string]harness.Middleware{
-			"shop":             injector(secretMain, allCheckouts, nil),
-			"shop-other":       injector(secretOther, []string{checkoutHost}, nil),
-			"shop-short":       injector(secretMain, []string{checkoutHost}, map[string]any{"tokenLifetime": "1s"}),
-			"shop-narrow":      injector(secretMain, []string{checkoutAlt}, nil),
-			"checkout":         injector(secretMain, []string{shopHost}, nil),
-			"checkout-short":   injector(secretMain, nil, map[string]any{"tokenLifetime": "1s"}),
-			"checkout-lenient": injector(secretMain, nil, map[string]any{"dieOnHandshakeFailure": false}),
-			"checkout-rotated": injector(secretRotated, nil, map[string]any{"previousSecrets": []string{secretMain}}),
-		},
-		Services: map[string]harness.Service{"app": {URL: appURL}},
-	}
+	d := harness.ShopCheckout(harness.ShopCheckoutOptions{
+		App: appURL, ShopTargets: allCheckouts, CheckoutTargets: []string{shopHost}, ShopOther: true,
+	})
+	checkout := d.Routers["checkout"]
+	checkout.Rule = hostRule(checkoutHost, checkoutAlt)
+	d.Routers["checkout"] = checkout
+	d.Site("shop-short", injector(secretMain, []string{checkoutHost}, map[string]any{"tokenLifetime": "1s"}), shopShort)
+	d.Site("shop-narrow", injector(secretMain, []string{checkoutAlt}, nil), shopNarrow)
+	d.Site("checkout-short", injector(secretMain, nil, map[string]any{"tokenLifetime": "1s"}), checkoutShrt)
+	d.Site("checkout-lenient", injector(secretMain, nil, map[string]any{"dieOnHandshakeFailure": false}), checkoutLax)
+	d.Site("checkout-rotated", injector(secretRotated, nil, map[string]any{"previousSecrets": []string{secretMain}}), checkoutRot)
+	d.Site("plain", nil, shopPlain, checkoutPlain)
+	return d
 }
 
 // newEnv starts the demo app and a Traefik serving siteConfig.

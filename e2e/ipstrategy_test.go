@@ -13,18 +13,7 @@ import (
 // ipStrategyConfig is a shop and a checkout that take the client address
 // from X-Forwarded-For with the given ipStrategy.
 func ipStrategyConfig(appURL string, strategy map[string]any) harness.Dynamic {
-	extra := map[string]any{"ipStrategy": strategy}
-	return harness.Dynamic{
-		Routers: map[string]harness.Router{
-			"shop":     {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
-			"checkout": {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
-		},
-		Middlewares: map[string]harness.Middleware{
-			"shop":     injector(secretMain, []string{checkoutHost}, extra),
-			"checkout": injector(secretMain, nil, extra),
-		},
-		Services: map[string]harness.Service{"app": {URL: appURL}},
-	}
+	return harness.ShopCheckout(harness.ShopCheckoutOptions{App: appURL, Settings: map[string]any{"ipStrategy": strategy}})
 }
 
 // TestClientAddressBehindAProxy binds tokens to the X-Forwarded-For entry

@@ -83,19 +83,14 @@ func TestRedisCredentialsAndDatabase(t *testing.T) {
 	}
 
 	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
-	d := harness.Dynamic{
-		Routers:     map[string]harness.Router{"shop": {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"}},
-		Middlewares: map[string]harness.Middleware{},
-		Services:    map[string]harness.Service{"app": {URL: app}},
-	}
+	d := harness.Dynamic{Services: map[string]harness.Service{harness.AppService: {URL: app}}}
 	var targets []string
 	for _, tt := range tests {
 		name := strings.TrimSuffix(tt.host, harness.TestDomain)
 		targets = append(targets, tt.host)
-		d.Routers[name] = harness.Router{Rule: hostRule(tt.host), Middlewares: []string{name}, Service: "app"}
-		d.Middlewares[name] = injector(secretMain, nil, redisStore(redis.Addr, tt.redis))
+		d.Site(name, injector(secretMain, nil, redisStore(redis.Addr, tt.redis)), tt.host)
 	}
-	d.Middlewares["shop"] = injector(secretMain, targets, nil)
+	d.Site("shop", injector(secretMain, targets, nil), shopHost)
 	tr := harness.Start(t, harness.Options{Dynamic: d, AllowLog: []string{rejectLogLine}})
 	e := &env{t: t, tr: tr}
 	b := e.newBrowser("")

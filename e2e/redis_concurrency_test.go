@@ -11,23 +11,6 @@ import (
 	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
-// replicasWithRedis is a shop and a checkout whose middlewares share the
-// Redis at addr as their replay store, with extra settings merged in.
-func replicasWithRedis(appURL, redisAddr string, redisExtra map[string]any) harness.Dynamic {
-	store := redisStore(redisAddr, redisExtra)
-	return harness.Dynamic{
-		Routers: map[string]harness.Router{
-			"shop":     {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
-			"checkout": {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
-		},
-		Middlewares: map[string]harness.Middleware{
-			"shop":     injector(secretMain, []string{checkoutHost}, store),
-			"checkout": injector(secretMain, nil, store),
-		},
-		Services: map[string]harness.Service{"app": {URL: appURL}},
-	}
-}
-
 // TestConcurrentRedemptionsAcrossReplicas sends one token 50 times at
 // once, half to each of two Traefik replicas sharing a redis-server: the
 // atomic SET NX lets exactly one through, every other attempt is refused
@@ -38,7 +21,9 @@ func TestConcurrentRedemptionsAcrossReplicas(t *testing.T) {
 	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
 	// A generous timeout: this test is about atomicity, and a slow shared
 	// machine must not turn a refusal into "unavailable".
-	d := replicasWithRedis(app, redis.Addr, map[string]any{"keyPrefix": "e2e-race:", "timeout": "2s"})
+	d := harness.ShopCheckout(harness.ShopCheckoutOptions{
+		App: app, Redis: redis.Addr, RedisSettings: map[string]any{"keyPrefix": "e2e-race:", "timeout": "2s"},
+	})
 	replicas := harness.StartN(t, 2, harness.Options{Dynamic: d})
 	clients := signedInClients(t, replicas, "Rita")
 	loc, err := mintToken(clients[0], shopHost, "http://"+checkoutHost+"/")

@@ -23,26 +23,11 @@ const (
 // refusalBody is the start of the plugin's 403 answer; the reason follows.
 const refusalBody = "session handoff refused: "
 
-// redisStore returns the settings that make a middleware use the Redis at
-// addr as its replay store, with extra redis.* settings merged in.
-func redisStore(addr string, extra map[string]any) map[string]any {
-	r := map[string]any{"address": addr}
-	for k, v := range extra {
-		r[k] = v
-	}
-	return map[string]any{"replayStore": "redis", "redis": r}
-}
+// redisStore is harness.RedisStore: the settings of a Redis replay store.
+var redisStore = harness.RedisStore
 
-// merged returns the union of maps, later ones winning.
-func merged(maps ...map[string]any) map[string]any {
-	out := map[string]any{}
-	for _, m := range maps {
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	return out
-}
+// merged is harness.Merged: the union of maps, later ones winning.
+var merged = harness.Merged
 
 // navigateGET makes one GET navigation like browser.send, without a
 // testing.T, so that goroutines can use it; redirects are not followed.

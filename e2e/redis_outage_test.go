@@ -31,23 +31,13 @@ const rejectLogLine = "replay store unavailable, redemptions refused (onError re
 // one Redis replay store and differ in how they meet its failures.
 func outageConfig(appURL, redisAddr string) harness.Dynamic {
 	store := redisStore(redisAddr, map[string]any{"timeout": outageRedisTimeout.String()})
-	return harness.Dynamic{
-		Routers: map[string]harness.Router{
-			"shop":             {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
-			"checkout":         {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
-			"checkout-allow":   {Rule: hostRule(checkoutAllow), Middlewares: []string{"checkout-allow"}, Service: "app"},
-			"checkout-lenient": {Rule: hostRule(checkoutLax), Middlewares: []string{"checkout-lenient"}, Service: "app"},
-		},
-		Middlewares: map[string]harness.Middleware{
-			"shop":     injector(secretMain, []string{checkoutHost, checkoutAllow, checkoutLax}, nil),
-			"checkout": injector(secretMain, nil, store),
-			"checkout-allow": injector(secretMain, nil, merged(store, map[string]any{
-				"redis": merged(store["redis"].(map[string]any), map[string]any{"onError": "allow"}),
-			})),
-			"checkout-lenient": injector(secretMain, nil, merged(store, map[string]any{"dieOnHandshakeFailure": false})),
-		},
-		Services: map[string]harness.Service{"app": {URL: appURL}},
-	}
+	d := harness.ShopCheckout(harness.ShopCheckoutOptions{App: appURL, ShopTargets: []string{checkoutHost, checkoutAllow, checkoutLax}})
+	d.Site("checkout", injector(secretMain, nil, store), checkoutHost)
+	d.Site("checkout-allow", injector(secretMain, nil, merged(store, map[string]any{
+		"redis": merged(store["redis"].(map[string]any), map[string]any{"onError": "allow"}),
+	})), checkoutAllow)
+	d.Site("checkout-lenient", injector(secretMain, nil, merged(store, map[string]any{"dieOnHandshakeFailure": false})), checkoutLax)
+	return d
 }
 
 // TestRedisOutage kills the Redis replay store under a running Traefik,

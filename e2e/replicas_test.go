@@ -16,18 +16,7 @@ import (
 func TestSingleUseAcrossReplicasWithRedis(t *testing.T) {
 	redis := harness.StartRedis(t)
 	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
-	store := map[string]any{"replayStore": "redis", "redis": map[string]any{"address": redis.Addr}}
-	d := harness.Dynamic{
-		Routers: map[string]harness.Router{
-			"shop":     {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
-			"checkout": {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
-		},
-		Middlewares: map[string]harness.Middleware{
-			"shop":     injector(secretMain, []string{checkoutHost}, store),
-			"checkout": injector(secretMain, nil, store),
-		},
-		Services: map[string]harness.Service{"app": {URL: app}},
-	}
+	d := harness.ShopCheckout(harness.ShopCheckoutOptions{App: app, Redis: redis.Addr})
 	replicas := harness.StartN(t, 2, harness.Options{Dynamic: d, AllowLog: []string{rejectLogLine}})
 	onA := &browser{t: t, c: harness.Hosts{"": replicas[0]}.Client("")}
 	onB := &browser{t: t, c: harness.Hosts{"": replicas[1]}.Client("")}

@@ -17,23 +17,9 @@ var oneMinute = map[string]any{"tokenLifetime": "1m"}
 // the checkout also opening with previous, and a shop-other sealing with
 // secretOther, a key no checkout ever knows; settings go to all three.
 func rotationConfig(appURL string, settings map[string]any, secret string, previous ...string) harness.Dynamic {
-	extra := merged(settings)
-	if len(previous) > 0 {
-		extra["previousSecrets"] = previous
-	}
-	return harness.Dynamic{
-		Routers: map[string]harness.Router{
-			"shop":       {Rule: hostRule(shopHost), Middlewares: []string{"shop"}, Service: "app"},
-			"shop-other": {Rule: hostRule(shopOther), Middlewares: []string{"shop-other"}, Service: "app"},
-			"checkout":   {Rule: hostRule(checkoutHost), Middlewares: []string{"checkout"}, Service: "app"},
-		},
-		Middlewares: map[string]harness.Middleware{
-			"shop":       injector(secret, []string{checkoutHost}, extra),
-			"shop-other": injector(secretOther, []string{checkoutHost}, settings),
-			"checkout":   injector(secret, nil, extra),
-		},
-		Services: map[string]harness.Service{"app": {URL: appURL}},
-	}
+	return harness.ShopCheckout(harness.ShopCheckoutOptions{
+		App: appURL, Secret: secret, PreviousSecrets: previous, Settings: settings, ShopOther: true,
+	})
 }
 
 // TestSecretRotationAcrossReloads rotates the secret by rewriting the

@@ -113,7 +113,7 @@ func newSecEnv(t *testing.T) *secEnv {
 			},
 			Middlewares: map[string]harness.Middleware{
 				"sec-shop":     injector(secretMain, targets, map[string]any{"allowInsecureTargets": true}),
-				"sec-strict":   injector(secretMain, targets, nil),
+				"sec-strict":   injector(secretMain, targets, map[string]any{"allowInsecureTargets": false}),
 				"sec-checkout": injector(secretMain, nil, map[string]any{"replayPerClient": 2}),
 				"sec-pass":     injector(secretMain, nil, map[string]any{"cleanURL": false}),
 				"sec-lenient":  injector(secretMain, nil, map[string]any{"dieOnHandshakeFailure": false}),
@@ -298,14 +298,14 @@ func TestSecurityInTraefik(t *testing.T) {
 		assert.Equal(t, http.StatusOK, resp.Status)
 		assert.Equal(t, []string{"no-store"}, resp.Header.Values("Cache-Control"))
 		assert.Equal(t, []string{"no-referrer"}, resp.Header.Values("Referrer-Policy"))
-		// A redeemed token passed on with cleanURL off.
-		resp = e.do(t, "", http.MethodGet, e.freshToken(t, "", "http://"+secPass+"/page"), "", nil)
+		// A redeemed token passed on with cleanURL off, over a stale cookie.
+		resp = e.do(t, "", http.MethodGet, e.freshToken(t, "", "http://"+secPass+"/page"), "", http.Header{"Cookie": {"a=1; _session_id=stale; b=2"}})
 		assert.Equal(t, http.StatusOK, resp.Status)
 		assert.Equal(t, []string{"no-store"}, resp.Header.Values("Cache-Control"), "the backend's caching replaced")
 		assert.Equal(t, []string{"no-referrer"}, resp.Header.Values("Referrer-Policy"), "the backend's policy replaced")
 		reqs := e.backend.requests(secPass)
 		require.NotEmpty(t, reqs)
-		assert.Contains(t, reqs[len(reqs)-1].Cookie, "_session_id="+secSession)
+		assert.Equal(t, "_session_id="+secSession+"; a=1; b=2", reqs[len(reqs)-1].Cookie, "the stale cookie replaced, not doubled")
 	})
 
 	t.Run("one client cannot hold more than its share of the replay cache", func(t *testing.T) {

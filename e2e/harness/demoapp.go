@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -82,4 +83,26 @@ func StartDemoApp(t testing.TB, bin, shopURL, checkoutURL string) string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// DemoRequest is what the demo app's /_debug/request reports: the request
+// as the app received it, after Traefik and its middlewares.
+type DemoRequest struct {
+	Method     string `json:"method"`
+	Host       string `json:"host"`
+	RequestURI string `json:"requestURI"`
+	RawQuery   string `json:"rawQuery"`
+	Cookie     string `json:"cookie"`
+}
+
+// Sessions returns the value of every session cookie in the Cookie
+// header, in order.
+func (r DemoRequest) Sessions() []string {
+	var out []string
+	for _, part := range strings.Split(r.Cookie, ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), SessionCookie+"="); ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -11,8 +11,10 @@ import (
 	"time"
 )
 
-// A tiny RESP2 client for tests to look into a redis-server: standard
-// library only, one connection per call, no pipelining.
+// A tiny RESP2 client for tests to look into a redis-server, and the one
+// RESP reader of the e2e tests (fake servers read commands with
+// ReadCommand): standard library only, one connection per call, no
+// pipelining.
 
 // Limits on what ReadRESP accepts, so that a test never allocates wildly
 // on a broken reply.
@@ -81,6 +83,26 @@ func (e RESPError) Error() string { return string(e) }
 // and an error reply as a RESPError error.
 func ReadRESP(r *bufio.Reader) (any, error) {
 	return readRESP(r, 0)
+}
+
+// ReadCommand reads one command as a server receives it, a RESP array of
+// strings, and returns its arguments.
+func ReadCommand(r *bufio.Reader) ([]string, error) {
+	v, err := ReadRESP(r)
+	if err != nil {
+		return nil, err
+	}
+	items, ok := v.([]any)
+	if !ok || len(items) == 0 {
+		return nil, fmt.Errorf("%w: want a command, an array of strings, got %T %.40v", errRESPProtocol, v, v)
+	}
+	args := make([]string, len(items))
+	for i, it := range items {
+		if args[i], ok = it.(string); !ok {
+			return nil, fmt.Errorf("%w: argument %d of a command is a %T", errRESPProtocol, i, it)
+		}
+	}
+	return args, nil
 }
 
 // readRESP reads one reply nested in depth arrays.

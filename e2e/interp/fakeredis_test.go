@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
 // fakeRedis is a compiled RESP2 server on loopback with just the commands
@@ -118,7 +120,7 @@ func (s *fakeRedis) handle(c net.Conn) {
 	r := bufio.NewReader(c)
 	authed := s.password == ""
 	for {
-		args, err := readCommand(r)
+		args, err := harness.ReadCommand(r)
 		if err != nil {
 			return
 		}
@@ -171,36 +173,4 @@ func (s *fakeRedis) setNX(key, px string) string {
 	}
 	s.keys[key] = time.Now().Add(time.Duration(ms) * time.Millisecond)
 	return "+OK\r\n"
-}
-
-// readCommand reads one RESP array of bulk strings.
-func readCommand(r *bufio.Reader) ([]string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(line, "*") {
-		return nil, io.ErrUnexpectedEOF
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
-	if err != nil || n <= 0 {
-		return nil, io.ErrUnexpectedEOF
-	}
-	args := make([]string, n)
-	for i := range args {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		size, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$")))
-		if err != nil || size < 0 {
-			return nil, io.ErrUnexpectedEOF
-		}
-		buf := make([]byte, size+2)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, err
-		}
-		args[i] = string(buf[:size])
-	}
-	return args, nil
 }

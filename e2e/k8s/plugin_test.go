@@ -240,6 +240,7 @@ func TestHandshakeBetweenTheMiddlewares(t *testing.T) {
 	redeem := func() *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, location.String(), nil)
 		req.RemoteAddr = client
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
 		rec := httptest.NewRecorder()
 		checkout.ServeHTTP(rec, req)
 		return rec

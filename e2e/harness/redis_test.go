@@ -1,4 +1,4 @@
-package e2e
+package harness
 
 import (
 	"errors"
@@ -7,22 +7,21 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
 // TestRedisHarness checks the redis-server launcher the Redis tests rely
-// on: the password and ACL users hold, the RESP helpers read keys and
-// TTLs per database, and Kill then Restart bring the same server back on
-// the same address with the same options and no data.
+// on, against a real redis-server: the password and ACL users hold, the
+// RESP helpers read keys and TTLs per database, and Kill then Restart
+// bring the same server back on the same address with the same options
+// and no data.
 func TestRedisHarness(t *testing.T) {
 	const admin, userPass = "e2e-harness-admin-pw", "e2e-harness-user-pw"
-	redis := harness.StartRedisWith(t, harness.RedisOptions{
+	redis := StartRedisWith(t, RedisOptions{
 		Password: admin,
-		Users:    []harness.RedisUser{{Name: "limited", Password: userPass, Rules: []string{"~ok:*", "-@all", "+set"}}},
+		Users:    []RedisUser{{Name: "limited", Password: userPass, Rules: []string{"~ok:*", "-@all", "+set"}}},
 	})
 	as := func(cmds ...[]string) (any, error) {
-		return harness.DoRESP(redis.Addr, time.Second, cmds...)
+		return DoRESP(redis.Addr, time.Second, cmds...)
 	}
 
 	checks := func(t *testing.T) {
@@ -46,7 +45,7 @@ func TestRedisHarness(t *testing.T) {
 				assert.Equal(t, tt.want, got, tt.name)
 				continue
 			}
-			var re harness.RESPError
+			var re RESPError
 			if assert.True(t, errors.As(err, &re), "%s: want a %s error reply, got %v, %v", tt.name, tt.wantErr, got, err) {
 				assert.Regexp(t, "^"+tt.wantErr, string(re), tt.name)
 			}

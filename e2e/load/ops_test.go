@@ -1,4 +1,4 @@
-package e2e
+package load
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 type loadOp struct {
 	name   string
 	weight int
-	run    func(w *loadWorker)
+	run    func(w *Worker)
 }
 
 // mixedOps is the traffic of the mixed load test.
@@ -33,85 +33,83 @@ var mixedOps = []loadOp{
 }
 
 // opValid mints a token and redeems it once by GET.
-func opValid(w *loadWorker) {
-	target := w.target()
-	if loc, ok := w.mint(target); ok {
-		w.redeem("redeem", loc, target)
+func opValid(w *Worker) {
+	target := w.Target()
+	if loc, ok := w.Mint(target); ok {
+		w.Redeem("redeem", loc, target)
 	}
 }
 
-// opValidPost mints a token and redeems it by POST, which reaches the
-// backend: the echo must show the request without the token and with the
-// session cookie injected, and the answer must set the cookie.
-func opValidPost(w *loadWorker) {
-	target := w.target()
-	loc, ok := w.mint(target)
+// opValidPost mints a token and redeems it by POST (a 307 or 308 that
+// replays a form): the plugin answers a 303 to the clean URL setting the
+// cookie, and the body never reaches the backend with the session.
+func opValidPost(w *Worker) {
+	target := w.Target()
+	loc, ok := w.Mint(target)
 	if !ok {
 		return
 	}
-	w.tl.expect()
-	rep, ok := w.send("redeem-post", loadRequest{method: http.MethodPost, url: loc, form: url.Values{"field": {"v"}}})
+	w.tl.Expect()
+	rep, ok := w.Send("redeem-post", Request{Method: http.MethodPost, URL: loc, Form: url.Values{"field": {"v"}}})
 	if !ok {
 		return
 	}
-	if rep.sessionSet() == w.session {
-		w.tl.redemption("redeem-post")
-	} else {
-		w.tl.check("redeem-post", fmt.Errorf("no session cookie set: %v", rep))
+	if rep.SessionSet() == w.Session {
+		w.tl.Redemption("redeem-post")
 	}
-	w.tl.check("redeem-post", checkEcho(rep, target, w.session))
+	w.tl.Check("redeem-post", CheckRedeemed(rep, w.Session, target))
 }
 
 // opReplay replays a token redeemed earlier: refused as already used.
-func opReplay(w *loadWorker) {
+func opReplay(w *Worker) {
 	if len(w.redeemed) == 0 {
 		opValid(w)
 		return
 	}
-	w.refused("replay", w.redeemed[w.rng.IntN(len(w.redeemed))], "already used")
+	w.Refuse("replay", w.redeemed[w.rng.IntN(len(w.redeemed))], "already used")
 }
 
 // damageThenRedeem mints a token, sends damaged versions of it (each
 // refused as invalid), then redeems the original: a refused token is not
 // burnt.
-func damageThenRedeem(w *loadWorker, kind string, damage func(loc, tok string) []string) {
-	target := w.target()
-	loc, ok := w.mint(target)
+func damageThenRedeem(w *Worker, kind string, damage func(loc, tok string) []string) {
+	target := w.Target()
+	loc, ok := w.Mint(target)
 	if !ok {
 		return
 	}
-	for _, bad := range damage(loc, token(loc)) {
-		w.refused(kind, bad, "invalid")
+	for _, bad := range damage(loc, Token(loc)) {
+		w.Refuse(kind, bad, "invalid")
 	}
-	w.redeem("redeem", loc, target)
+	w.Redeem("redeem", loc, target)
 }
 
 // opTampered changes one character of a fresh token, then the last one.
-func opTampered(w *loadWorker) {
+func opTampered(w *Worker) {
 	damageThenRedeem(w, "tampered", func(loc, tok string) []string {
 		last := tok[:len(tok)-1] + string("AB"[w.rng.IntN(2)])
 		if last == tok {
 			last = tok[:len(tok)-1] + "C"
 		}
-		return []string{withTokenValue(loc, flip(tok)), withTokenValue(loc, last)}
+		return []string{WithTokenValue(loc, flip(tok)), WithTokenValue(loc, last)}
 	})
 }
 
 // opTruncated cuts a fresh token short by one character, by eight, and
 // to half.
-func opTruncated(w *loadWorker) {
+func opTruncated(w *Worker) {
 	damageThenRedeem(w, "truncated", func(loc, tok string) []string {
 		return []string{
-			withTokenValue(loc, tok[:len(tok)-1]),
-			withTokenValue(loc, tok[:len(tok)-8]),
-			withTokenValue(loc, tok[:len(tok)/2]),
+			WithTokenValue(loc, tok[:len(tok)-1]),
+			WithTokenValue(loc, tok[:len(tok)-8]),
+			WithTokenValue(loc, tok[:len(tok)/2]),
 		}
 	})
 }
 
 // opDuplicated sends a fresh token twice in one query, literally and
 // percent-encoded.
-func opDuplicated(w *loadWorker) {
+func opDuplicated(w *Worker) {
 	damageThenRedeem(w, "duplicated", func(loc, tok string) []string {
 		return []string{loc + "&" + tokenParam + "=" + tok, loc + "&%5Fhs%5F=" + tok}
 	})
@@ -119,23 +117,23 @@ func opDuplicated(w *loadWorker) {
 
 // opRandom sends random base64url of a token's usual length and random
 // bytes, percent-encoded.
-func opRandom(w *loadWorker) {
-	w.refused("random", "http://"+checkoutHost+"/?"+tokenParam+"="+w.randomToken(150+w.rng.IntN(200)), "invalid")
+func opRandom(w *Worker) {
+	w.Refuse("random", "http://"+checkoutHost+"/?"+tokenParam+"="+w.RandomToken(150+w.rng.IntN(200)), "invalid")
 	raw := make([]byte, 1+w.rng.IntN(300))
 	for i := range raw {
 		raw[i] = byte(w.rng.UintN(256))
 	}
-	w.refused("random", "http://"+checkoutHost+"/?"+tokenParam+"="+url.QueryEscape(string(raw)), "invalid")
+	w.Refuse("random", "http://"+checkoutHost+"/?"+tokenParam+"="+url.QueryEscape(string(raw)), "invalid")
 }
 
 // opBigToken sends a random token of n base64url characters.
-func opBigToken(n int) func(w *loadWorker) {
+func opBigToken(n int) func(w *Worker) {
 	kind := "token-8KiB"
 	if n > 8<<10 {
 		kind = "token-100KiB"
 	}
-	return func(w *loadWorker) {
-		w.refused(kind, "http://"+checkoutHost+"/_debug/request?"+tokenParam+"="+w.randomToken(n), "invalid")
+	return func(w *Worker) {
+		w.Refuse(kind, "http://"+checkoutHost+"/_debug/request?"+tokenParam+"="+w.RandomToken(n), "invalid")
 	}
 }
 
@@ -143,22 +141,22 @@ func opBigToken(n int) func(w *loadWorker) {
 // redirects to the checkout (the demo app's /_debug/redirect, or the
 // bounce to the echo): the Location gains a token, which is then
 // redeemed.
-func opRedirectAllowed(w *loadWorker) {
+func opRedirectAllowed(w *Worker) {
 	target, from := "http://"+checkoutHost+"/", "http://"+shopHost+"/_debug/redirect"
 	if w.rng.IntN(2) == 0 {
-		target = w.target()
-		from = "http://" + shopHost + bouncePath + "?" + url.Values{"to": {target}}.Encode()
+		target = w.Target()
+		from = "http://" + shopHost + BouncePath + "?" + url.Values{"to": {target}}.Encode()
 	}
-	rep, ok := w.send("redirect-allowed", loadRequest{url: from, session: w.session})
+	rep, ok := w.Send("redirect-allowed", Request{URL: from, Session: w.Session})
 	if !ok {
 		return
 	}
-	loc := rep.header.Get("Location")
-	if rep.status != http.StatusFound || !strings.HasPrefix(loc, target) || token(loc) == "" {
-		w.tl.check("redirect-allowed", fmt.Errorf("want a 302 to %s with a token, got %v", target, rep))
+	loc := rep.Header.Get("Location")
+	if rep.Status != http.StatusFound || !strings.HasPrefix(loc, target) || Token(loc) == "" {
+		w.tl.Check("redirect-allowed", fmt.Errorf("want a 302 to %s with a token, got %v", target, rep))
 		return
 	}
-	w.redeem("redeem-redirected", loc, target)
+	w.Redeem("redeem-redirected", loc, target)
 }
 
 // disallowedLocations are redirects that must never gain a token: hosts
@@ -181,67 +179,67 @@ var disallowedLocations = []string{
 
 // opRedirectDisallowed makes the backend redirect a signed-in navigation
 // to a host that is not a target: the Location stays byte for byte.
-func opRedirectDisallowed(w *loadWorker) {
+func opRedirectDisallowed(w *Worker) {
 	to := disallowedLocations[w.rng.IntN(len(disallowedLocations))]
-	rep, ok := w.send("redirect-disallowed", loadRequest{
-		url:     "http://" + shopHost + bouncePath + "?" + url.Values{"to": {to}}.Encode(),
-		session: w.session,
+	rep, ok := w.Send("redirect-disallowed", Request{
+		URL:     "http://" + shopHost + BouncePath + "?" + url.Values{"to": {to}}.Encode(),
+		Session: w.Session,
 	})
-	if ok && (rep.status != http.StatusFound || rep.header.Get("Location") != to) {
-		w.tl.check("redirect-disallowed", fmt.Errorf("want a 302 to %q untouched, got %v", to, rep))
+	if ok && (rep.Status != http.StatusFound || rep.Header.Get("Location") != to) {
+		w.tl.Check("redirect-disallowed", fmt.Errorf("want a 302 to %q untouched, got %v", to, rep))
 	}
 }
 
 // opRedirectUntouched sends redirects to the checkout that must not gain
 // a token: without a session, or from a subresource request.
-func opRedirectUntouched(w *loadWorker) {
-	r := loadRequest{url: "http://" + shopHost + "/_debug/redirect"}
+func opRedirectUntouched(w *Worker) {
+	r := Request{URL: "http://" + shopHost + "/_debug/redirect"}
 	if w.rng.IntN(2) == 0 {
-		r.session, r.fetch = w.session, true
+		r.Session, r.Fetch = w.Session, true
 	}
-	rep, ok := w.send("redirect-untouched", r)
+	rep, ok := w.Send("redirect-untouched", r)
 	want := "http://" + checkoutHost + "/"
-	if ok && (rep.status != http.StatusFound || rep.header.Get("Location") != want) {
-		w.tl.check("redirect-untouched", fmt.Errorf("want a 302 to %s untouched, got %v", want, rep))
+	if ok && (rep.Status != http.StatusFound || rep.Header.Get("Location") != want) {
+		w.tl.Check("redirect-untouched", fmt.Errorf("want a 302 to %s untouched, got %v", want, rep))
 	}
 }
 
 // opPlain sends traffic without a token: navigations and subresources,
 // with and without the session cookie, and a query that only mentions
 // the parameter's name.
-func opPlain(w *loadWorker) {
+func opPlain(w *Worker) {
 	switch w.rng.IntN(5) {
 	case 0:
-		rep, ok := w.send("plain-navigation", loadRequest{url: "http://" + shopHost + "/", session: w.session})
-		if ok && (rep.status != http.StatusOK || !strings.Contains(rep.body, "Signed in as")) {
-			w.tl.check("plain-navigation", fmt.Errorf("the signed-in shop page: %v", rep))
+		rep, ok := w.Send("plain-navigation", Request{URL: "http://" + shopHost + "/", Session: w.Session})
+		if ok && (rep.Status != http.StatusOK || !strings.Contains(rep.Body, "Signed in as")) {
+			w.tl.Check("plain-navigation", fmt.Errorf("the signed-in shop page: %v", rep))
 		}
 	case 1:
-		rep, ok := w.send("plain-navigation", loadRequest{url: "http://" + checkoutHost + "/"})
-		if ok && (rep.status != http.StatusOK || !strings.Contains(rep.body, "not signed in")) {
-			w.tl.check("plain-navigation", fmt.Errorf("the checkout page: %v", rep))
+		rep, ok := w.Send("plain-navigation", Request{URL: "http://" + checkoutHost + "/"})
+		if ok && (rep.Status != http.StatusOK || !strings.Contains(rep.Body, "not signed in")) {
+			w.tl.Check("plain-navigation", fmt.Errorf("the checkout page: %v", rep))
 		}
 	case 2:
 		u := "http://" + shopHost + "/_debug/request?asset=1"
-		if rep, ok := w.send("plain-subresource", loadRequest{url: u, session: w.session, fetch: true}); ok {
-			w.tl.check("plain-subresource", checkEcho(rep, u, w.session))
+		if rep, ok := w.Send("plain-subresource", Request{URL: u, Session: w.Session, Fetch: true}); ok {
+			w.tl.Check("plain-subresource", CheckEcho(rep, u, w.Session))
 		}
 	case 3:
 		u := "http://" + checkoutHost + "/_debug/request?asset=2"
-		if rep, ok := w.send("plain-subresource", loadRequest{url: u, fetch: true}); ok {
-			w.tl.check("plain-subresource", checkEcho(rep, u, ""))
+		if rep, ok := w.Send("plain-subresource", Request{URL: u, Fetch: true}); ok {
+			w.tl.Check("plain-subresource", CheckEcho(rep, u, ""))
 		}
 	default:
 		u := "http://" + checkoutHost + "/_debug/request?q=my_hs_notes&x=%41"
-		if rep, ok := w.send("plain-lookalike", loadRequest{url: u, session: w.session}); ok {
-			w.tl.check("plain-lookalike", checkEcho(rep, u, w.session))
+		if rep, ok := w.Send("plain-lookalike", Request{URL: u, Session: w.Session}); ok {
+			w.tl.Check("plain-lookalike", CheckEcho(rep, u, w.Session))
 		}
 	}
 }
 
 // loadSchedule returns the ops of mix, each repeated by its weight, in an
 // order shuffled by w's random source.
-func loadSchedule(w *loadWorker, mix []loadOp) []loadOp {
+func loadSchedule(w *Worker, mix []loadOp) []loadOp {
 	var out []loadOp
 	for _, op := range mix {
 		for range op.weight {

@@ -1,4 +1,4 @@
-package e2e
+package load
 
 import (
 	"fmt"
@@ -13,11 +13,11 @@ import (
 // maxViolationMessages bounds how many violations a tally keeps verbatim.
 const maxViolationMessages = 20
 
-// tally counts what a load test sent and saw, from any number of
+// Tally counts what a load test sent and saw, from any number of
 // goroutines: every status per kind of request, transport errors,
-// redemptions expected and observed, and violations of the test's
-// expectations.
-type tally struct {
+// redemptions expected and observed, plugin refusals by reason, and
+// violations of the test's expectations.
+type Tally struct {
 	mu         sync.Mutex
 	statuses   map[string]map[int]int // kind -> status -> count
 	errors     map[string]int         // kind -> transport errors
@@ -28,9 +28,9 @@ type tally struct {
 	messages   []string
 }
 
-// newTally returns an empty tally.
-func newTally() *tally {
-	return &tally{
+// NewTally returns an empty tally.
+func NewTally() *Tally {
+	return &Tally{
 		statuses: map[string]map[int]int{},
 		errors:   map[string]int{},
 		redeemed: map[string]int{},
@@ -38,9 +38,9 @@ func newTally() *tally {
 	}
 }
 
-// sent records one request of kind: its status, or a transport error.
-// It reports whether an answer arrived.
-func (tl *tally) sent(kind string, rep loadReply, err error) bool {
+// Sent records one request of kind: its status and refusal reason, or a
+// transport error (a violation). It reports whether an answer arrived.
+func (tl *Tally) Sent(kind string, rep Reply, err error) bool {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	if err != nil {
@@ -53,29 +53,29 @@ func (tl *tally) sent(kind string, rep loadReply, err error) bool {
 		m = map[int]int{}
 		tl.statuses[kind] = m
 	}
-	m[rep.status]++
-	if reason := rep.refusal(); reason != "" {
+	m[rep.Status]++
+	if reason := rep.Refusal(); reason != "" {
 		tl.refusals[reason]++
 	}
 	return true
 }
 
-// expect records that one more successful redemption is due.
-func (tl *tally) expect() {
+// Expect records that one more successful redemption is due.
+func (tl *Tally) Expect() {
 	tl.mu.Lock()
 	tl.expected++
 	tl.mu.Unlock()
 }
 
-// redemption records a successful redemption observed in a request of kind.
-func (tl *tally) redemption(kind string) {
+// Redemption records a successful redemption observed in a request of kind.
+func (tl *Tally) Redemption(kind string) {
 	tl.mu.Lock()
 	tl.redeemed[kind]++
 	tl.mu.Unlock()
 }
 
-// check records err, when not nil, as a violation in a request of kind.
-func (tl *tally) check(kind string, err error) {
+// Check records err, when not nil, as a violation in a request of kind.
+func (tl *Tally) Check(kind string, err error) {
 	if err == nil {
 		return
 	}
@@ -84,15 +84,24 @@ func (tl *tally) check(kind string, err error) {
 	tl.violateLocked(kind + ": " + err.Error())
 }
 
-func (tl *tally) violateLocked(msg string) {
+// violateLocked counts a violation and keeps its message if there is room.
+func (tl *Tally) violateLocked(msg string) {
 	tl.violations++
 	if len(tl.messages) < maxViolationMessages {
 		tl.messages = append(tl.messages, msg)
 	}
 }
 
-// requests returns how many requests of kind were answered.
-func (tl *tally) requests(kind string) int {
+// Violations returns how many violations were recorded and the first
+// messages (up to maxViolationMessages).
+func (tl *Tally) Violations() (int, []string) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return tl.violations, append([]string(nil), tl.messages...)
+}
+
+// Requests returns how many requests of kind were answered.
+func (tl *Tally) Requests(kind string) int {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	n := 0
@@ -102,15 +111,15 @@ func (tl *tally) requests(kind string) int {
 	return n
 }
 
-// status returns how many requests of kind were answered with code.
-func (tl *tally) status(kind string, code int) int {
+// Status returns how many requests of kind were answered with code.
+func (tl *Tally) Status(kind string, code int) int {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	return tl.statuses[kind][code]
 }
 
-// refused returns the plugin refusals observed, by reason.
-func (tl *tally) refused() map[string]int {
+// Refused returns the plugin refusals observed, by reason.
+func (tl *Tally) Refused() map[string]int {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	out := make(map[string]int, len(tl.refusals))
@@ -120,9 +129,9 @@ func (tl *tally) refused() map[string]int {
 	return out
 }
 
-// totals returns every answered request, the 5xx among them, transport
+// Totals returns every answered request, the 5xx among them, transport
 // errors, and the redemptions observed.
-func (tl *tally) totals() (requests, serverErrors, transportErrors, redeemed int) {
+func (tl *Tally) Totals() (requests, serverErrors, transportErrors, redeemed int) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	for _, m := range tl.statuses {
@@ -142,9 +151,14 @@ func (tl *tally) totals() (requests, serverErrors, transportErrors, redeemed int
 	return requests, serverErrors, transportErrors, redeemed
 }
 
-// log writes the counts per kind and status to t.
-func (tl *tally) log(t *testing.T) {
+// Log writes the counts per kind and status to t.
+func (tl *Tally) Log(t testing.TB) {
 	t.Helper()
+	t.Logf("requests per kind:\n%s", tl.String())
+}
+
+// String renders the counts per kind and status, one kind a line.
+func (tl *Tally) String() string {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	kinds := make([]string, 0, len(tl.statuses))
@@ -178,19 +192,21 @@ func (tl *tally) log(t *testing.T) {
 		}
 		b.WriteString("\n")
 	}
-	t.Logf("requests per kind:\n%s", b.String())
+	return b.String()
 }
 
-// assertClean asserts no transport error, no 5xx and no violation, and
-// exactly the expected number of redemptions.
-func (tl *tally) assertClean(t *testing.T) {
+// AssertClean asserts at least one answered request, no transport error,
+// no 5xx and no violation, and exactly the expected number of redemptions.
+func (tl *Tally) AssertClean(t testing.TB) {
 	t.Helper()
-	requests, serverErrors, transportErrors, redeemed := tl.totals()
+	requests, serverErrors, transportErrors, redeemed := tl.Totals()
+	violations, messages := tl.Violations()
 	tl.mu.Lock()
-	defer tl.mu.Unlock()
+	expected := tl.expected
+	tl.mu.Unlock()
 	assert.Positive(t, requests, "no request was answered")
 	assert.Zero(t, serverErrors, "5xx answers")
 	assert.Zero(t, transportErrors, "transport errors")
-	assert.Equal(t, tl.expected, redeemed, "successful redemptions: one per valid token, none for any other")
-	assert.Zero(t, tl.violations, "violations; the first ones:\n%s", strings.Join(tl.messages, "\n"))
+	assert.Equal(t, expected, redeemed, "successful redemptions: one per valid token, none for any other")
+	assert.Zero(t, violations, "violations; the first ones:\n%s", strings.Join(messages, "\n"))
 }

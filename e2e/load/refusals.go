@@ -1,4 +1,4 @@
-package e2e
+package load
 
 import (
 	"strings"
@@ -14,10 +14,14 @@ import (
 // `sessioninjector "<middleware>": handoff refused (<category>): <detail>`.
 const refusalMarker = "handoff refused ("
 
-// loggedRefusals counts the refusals in Traefik's log by category.
-func loggedRefusals(tr *harness.Traefik) map[string]int {
+// refusalLogWait is how long AssertRefusalsLogged waits for the log to
+// catch up with the clients.
+const refusalLogWait = 10 * time.Second
+
+// LoggedRefusals counts the refusals in a Traefik log by category.
+func LoggedRefusals(log string) map[string]int {
 	out := map[string]int{}
-	for _, line := range strings.Split(tr.Log(), "\n") {
+	for _, line := range strings.Split(log, "\n") {
 		_, rest, ok := strings.Cut(line, refusalMarker)
 		if !ok {
 			continue
@@ -29,16 +33,16 @@ func loggedRefusals(tr *harness.Traefik) map[string]int {
 	return out
 }
 
-// assertRefusalsLogged asserts that Traefik's log holds one refusal line
-// per refusal the clients saw, category by category: the plugin refused
+// AssertRefusalsLogged asserts that tr's log holds one refusal line per
+// refusal the clients saw, category by category: the plugin refused
 // nothing the clients did not see, and logged every refusal. Plugin output
-// reaches the log asynchronously, so it waits up to 10 s for the counts to
-// agree.
-func assertRefusalsLogged(t *testing.T, tr *harness.Traefik, seen map[string]int) {
+// reaches the log asynchronously, so it waits up to refusalLogWait for the
+// counts to agree.
+func AssertRefusalsLogged(t testing.TB, tr *harness.Traefik, seen map[string]int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(refusalLogWait)
 	for {
-		logged := loggedRefusals(tr)
+		logged := LoggedRefusals(tr.Log())
 		if assert.ObjectsAreEqual(seen, logged) || time.Now().After(deadline) {
 			assert.Equal(t, seen, logged, "refusals seen by the clients (expected) and logged by the plugin (actual)")
 			return

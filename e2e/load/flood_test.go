@@ -1,4 +1,4 @@
-package e2e
+package load
 
 import (
 	"context"
@@ -52,9 +52,10 @@ const (
 // expires during the flood.
 func floodConfig(appURL string, cacheSize int) harness.Dynamic {
 	d := loadConfig(appURL, map[string]any{"tokenLifetime": "10m"})
-	d.Middlewares["checkout"] = injector(secretMain, []string{shopHost}, map[string]any{
+	d.Middlewares["checkout"] = harness.Injector(harness.SecretMain, []string{shopHost}, map[string]any{
 		"tokenLifetime":   "10m",
 		"replayCacheSize": cacheSize,
+		"replayPerClient": 0, // the flood measures the cache's own cap
 	})
 	return d
 }
@@ -83,7 +84,7 @@ func (f *floodState) done(ctx context.Context) bool {
 func (f *floodState) keep(loc string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.redeemed) < replayRing {
+	if len(f.redeemed) < ReplayRing {
 		f.redeemed = append(f.redeemed, loc)
 	}
 }
@@ -107,19 +108,18 @@ func (f *floodState) replayable(i int) string {
 // refused as "already used" and damaged tokens as "invalid", and
 // Traefik's resident memory grows no more than floodCap entries explain.
 func TestLoadReplayCacheFlood(t *testing.T) {
-	duration := loadDuration(t, "E2E_FLOOD_DURATION", 30*time.Second)
-	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
-	tr := harness.Start(t, harness.Options{Dynamic: floodConfig(app, floodCap)})
-	c := newLoadClient(tr, "", floodMinters+floodRedeemers+1)
-	defer c.close()
-	tl := newTally()
-	w := newLoadWorker(0, c, tl)
-	require.NoError(t, w.signIn())
-	w.session = w.randomToken(floodSessionBytes) // valid cookie octets; the shop hands over any
+	duration := Duration(t, "E2E_FLOOD_DURATION", 30*time.Second)
+	tr := harness.Start(t, harness.Options{Dynamic: floodConfig(startApp(t), floodCap)})
+	c := NewClient(tr, "", floodMinters+floodRedeemers+1)
+	defer c.Close()
+	tl := NewTally()
+	w := NewWorker(0, c, tl)
+	require.NoError(t, w.SignIn())
+	w.Session = w.RandomToken(floodSessionBytes) // valid cookie octets; the shop hands over any
 	for range floodWarmUp {
 		opValid(w)
 	}
-	_, _, _, warmedUp := tl.totals()
+	_, _, _, warmedUp := tl.Totals()
 	require.Equal(t, floodWarmUp, warmedUp, "warm-up redemptions")
 	baseRSS, err := tr.RSS()
 	require.NoError(t, err)
@@ -138,12 +138,12 @@ func TestLoadReplayCacheFlood(t *testing.T) {
 			defer wg.Done()
 			for !stop() {
 				clean := fmt.Sprintf("http://%s/_debug/request?flood=%d", checkoutHost, seq.Add(1))
-				rep, ok := w.send("mint", loadRequest{url: handoffURL(shopHost, clean), session: w.session})
+				rep, ok := w.Send("mint", Request{URL: HandoffURL(shopHost, clean), Session: w.Session})
 				if !ok {
 					continue
 				}
-				loc, err := checkMinted(rep, clean)
-				tl.check("mint", err)
+				loc, err := CheckMinted(rep, clean)
+				tl.Check("mint", err)
 				if err == nil {
 					select {
 					case tokens <- minted{loc: loc, clean: clean}:
@@ -165,21 +165,21 @@ func TestLoadReplayCacheFlood(t *testing.T) {
 					continue
 				}
 				f.attempts.Add(1)
-				rep, ok := w.send("redeem", loadRequest{url: m.loc})
+				rep, ok := w.Send("redeem", Request{URL: m.loc})
 				switch {
 				case !ok:
-				case checkRedeemed(rep, w.session, m.clean) == nil:
+				case CheckRedeemed(rep, w.Session, m.clean) == nil:
 					f.successes.Add(1)
-					tl.redemption("redeem")
+					tl.Redemption("redeem")
 					f.keep(m.loc)
-				case rep.refusal() == "unavailable" && rep.sessionSet() == "":
+				case rep.Refusal() == "unavailable" && rep.SessionSet() == "":
 					if f.unavailable.Add(1) == 1 {
 						rss, err := tr.RSS()
-						tl.check("rss", err)
+						tl.Check("rss", err)
 						f.capRSS.Store(rss)
 					}
 				default:
-					tl.check("redeem", fmt.Errorf("neither redeemed nor refused as unavailable: %v", rep))
+					tl.Check("redeem", fmt.Errorf("neither redeemed nor refused as unavailable: %v", rep))
 				}
 			}
 		}()
@@ -193,8 +193,8 @@ func TestLoadReplayCacheFlood(t *testing.T) {
 			if f.unavailable.Load() == 0 || loc == "" {
 				continue
 			}
-			w.refused("probe-replay", loc, "already used")
-			w.refused("probe-damaged", withTokenValue(loc, flip(token(loc))), "invalid")
+			w.Refuse("probe-replay", loc, "already used")
+			w.Refuse("probe-damaged", WithTokenValue(loc, flip(Token(loc))), "invalid")
 		}
 	}()
 	wg.Wait()
@@ -202,29 +202,30 @@ func TestLoadReplayCacheFlood(t *testing.T) {
 	endRSS, err := tr.RSS()
 	require.NoError(t, err)
 
-	tl.log(t)
+	tl.Log(t)
 	t.Logf("%d redemptions attempted in %s: %d succeeded, %d refused as unavailable",
 		f.attempts.Load(), elapsed.Round(time.Second), f.successes.Load(), f.unavailable.Load())
 	capRSS := f.capRSS.Load()
 	t.Logf("Traefik RSS: %.1f MiB before, %.1f MiB at the cap (%+.1f MiB, %.0f bytes per entry), %.1f MiB at the end",
-		mib(baseRSS), mib(capRSS), mib(capRSS-baseRSS), float64(capRSS-baseRSS)/floodCap, mib(endRSS))
+		MiB(baseRSS), MiB(capRSS), MiB(capRSS-baseRSS), float64(capRSS-baseRSS)/floodCap, MiB(endRSS))
 
-	requests, serverErrors, transportErrors, redeemed := tl.totals()
+	requests, serverErrors, transportErrors, redeemed := tl.Totals()
 	assert.Positive(t, requests)
 	assert.Zero(t, serverErrors, "5xx answers")
 	assert.Zero(t, transportErrors, "transport errors")
-	assert.Zero(t, tl.violations, "violations; the first ones: %v", tl.messages)
+	violations, messages := tl.Violations()
+	assert.Zero(t, violations, "violations; the first ones: %v", messages)
 	require.GreaterOrEqual(t, f.unavailable.Load(), int64(floodPastCap),
 		"the flood did not get %d redemptions past the cap within %s", floodPastCap, floodMaxTime)
 	assert.Equal(t, floodCap, redeemed, "successful redemptions (the warm-up included): exactly the cap")
-	assert.Positive(t, tl.requests("probe-replay"), "no replay probe past the cap")
-	assert.Positive(t, tl.requests("probe-damaged"), "no damaged-token probe past the cap")
-	assertRefusalsLogged(t, tr, tl.refused())
+	assert.Positive(t, tl.Requests("probe-replay"), "no replay probe past the cap")
+	assert.Positive(t, tl.Requests("probe-damaged"), "no damaged-token probe past the cap")
+	AssertRefusalsLogged(t, tr, tl.Refused())
 	assert.Empty(t, harness.ScanLog(tr.Log(), nil), "plugin errors or panics in Traefik's log")
 
 	require.Positive(t, capRSS)
 	assert.LessOrEqual(t, endRSS-baseRSS, int64(floodCap*floodBytesPerEntry+floodSlack),
-		"Traefik's RSS grew by %.1f MiB for %d replay-cache entries", mib(endRSS-baseRSS), floodCap)
+		"Traefik's RSS grew by %.1f MiB for %d replay-cache entries", MiB(endRSS-baseRSS), floodCap)
 	assert.LessOrEqual(t, float64(endRSS), float64(capRSS)*(1+floodPastCapGrowth),
 		"Traefik's RSS grew past the cap, where nothing more is stored")
 }

@@ -1,4 +1,4 @@
-package e2e
+package load
 
 import (
 	"context"
@@ -21,13 +21,23 @@ const (
 	rotationSpread = 10 * time.Millisecond
 )
 
+// rotationConfig is a shop and a checkout sealing and opening with secret,
+// the checkout also opening with previous, and a shop-other sealing with a
+// key no checkout ever knows; tokens live a minute, longer than any reload.
+func rotationConfig(appURL, secret string, previous ...string) harness.Dynamic {
+	return harness.ShopCheckout(harness.ShopCheckoutOptions{
+		App: appURL, Secret: secret, PreviousSecrets: previous,
+		Settings: map[string]any{"tokenLifetime": "1m", "replayPerClient": 0}, ShopOther: true,
+	})
+}
+
 // mintBatch mints n tokens on the shop with w.
-func mintBatch(t *testing.T, w *loadWorker, n int) []minted {
+func mintBatch(t *testing.T, w *Worker, n int) []minted {
 	t.Helper()
 	out := make([]minted, 0, n)
 	for range n {
-		clean := w.target()
-		loc, ok := w.mint(clean)
+		clean := w.Target()
+		loc, ok := w.Mint(clean)
 		require.True(t, ok, "minting a held-back token failed")
 		out = append(out, minted{loc: loc, clean: clean})
 	}
@@ -36,16 +46,16 @@ func mintBatch(t *testing.T, w *loadWorker, n int) []minted {
 
 // opUnknownKey mints a token on the shop whose secret the checkout never
 // knew and redeems it: refused as invalid.
-func opUnknownKey(w *loadWorker) {
-	target := w.target()
-	rep, ok := w.send("mint-unknown-key", loadRequest{url: handoffURL(shopOther, target), session: w.session})
+func opUnknownKey(w *Worker) {
+	target := w.Target()
+	rep, ok := w.Send("mint-unknown-key", Request{URL: HandoffURL(shopOther, target), Session: w.Session})
 	if !ok {
 		return
 	}
-	loc, err := checkMinted(rep, target)
-	w.tl.check("mint-unknown-key", err)
+	loc, err := CheckMinted(rep, target)
+	w.tl.Check("mint-unknown-key", err)
 	if err == nil {
-		w.refused("unknown-key", loc, "invalid")
+		w.Refuse("unknown-key", loc, "invalid")
 	}
 }
 
@@ -59,15 +69,15 @@ func opUnknownKey(w *loadWorker) {
 // secret and without load, shows the first one took effect: tokens
 // issued after it still open, those issued before no longer do.
 func TestLoadSecretRotation(t *testing.T) {
-	duration := loadDuration(t, "E2E_ROTATION_DURATION", 10*time.Second)
-	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
-	tr := harness.Start(t, harness.Options{Dynamic: rotationConfig(app, oneMinute, secretMain)})
-	c := newLoadClient(tr, "", rotationWorkers+2)
-	defer c.close()
-	tl := newTally()
+	duration := Duration(t, "E2E_ROTATION_DURATION", 10*time.Second)
+	app := startApp(t)
+	tr := harness.Start(t, harness.Options{Dynamic: rotationConfig(app, harness.SecretMain)})
+	c := NewClient(tr, "", rotationWorkers+2)
+	defer c.Close()
+	tl := NewTally()
 
-	holder := newLoadWorker(rotationWorkers+1, c, tl)
-	require.NoError(t, holder.signIn())
+	holder := NewWorker(rotationWorkers+1, c, tl)
+	require.NoError(t, holder.SignIn())
 	duringReload := mintBatch(t, holder, rotationBatch)
 	afterReload := mintBatch(t, holder, rotationBatch)
 	afterRemoval := mintBatch(t, holder, rotationBatch)
@@ -79,8 +89,8 @@ func TestLoadSecretRotation(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := newLoadWorker(id, c, tl)
-			if w.signIn() != nil {
+			w := NewWorker(id, c, tl)
+			if w.SignIn() != nil {
 				return
 			}
 			op := opValid
@@ -94,55 +104,55 @@ func TestLoadSecretRotation(t *testing.T) {
 	}
 
 	time.Sleep(duration / 2)
-	before := tl.requests("redeem")
+	before := tl.Requests("redeem")
 	redeeming := make(chan struct{})
 	go func() { // issued before the reload, redeemed while it is applied
 		defer close(redeeming)
 		for _, m := range duringReload {
-			holder.redeem("held-during-reload", m.loc, m.clean)
+			holder.Redeem("held-during-reload", m.loc, m.clean)
 			time.Sleep(rotationSpread)
 		}
 	}()
 	reloadStart := time.Now()
-	tr.Update(t, rotationConfig(app, oneMinute, secretRotated, secretMain))
+	tr.Update(t, rotationConfig(app, harness.SecretRotated, harness.SecretMain))
 	reloadTook := time.Since(reloadStart)
 	<-redeeming
 	for _, m := range afterReload {
-		holder.redeem("held-after-reload", m.loc, m.clean)
+		holder.Redeem("held-after-reload", m.loc, m.clean)
 	}
 	issuedAfter := mintBatch(t, holder, rotationBatch)
 	time.Sleep(duration / 2)
 	cancel()
 	wg.Wait()
 
-	tl.log(t)
+	tl.Log(t)
 	t.Logf("reload applied in %s; %d redemptions by the workers before it, %d in all",
-		reloadTook.Round(time.Millisecond), before, tl.requests("redeem"))
-	tl.assertClean(t)
+		reloadTook.Round(time.Millisecond), before, tl.Requests("redeem"))
+	tl.AssertClean(t)
 	assert.Positive(t, before, "no redemption before the reload")
-	assert.Greater(t, tl.requests("redeem"), before, "no redemption after the reload")
-	assert.Positive(t, tl.requests("unknown-key"), "no token of an unknown key was tried")
+	assert.Greater(t, tl.Requests("redeem"), before, "no redemption after the reload")
+	assert.Positive(t, tl.Requests("unknown-key"), "no token of an unknown key was tried")
 
-	check := newTally()
+	check := NewTally()
 	t.Run("the old secret removed", func(t *testing.T) {
-		tr.Update(t, rotationConfig(app, oneMinute, secretRotated))
-		w := newLoadWorker(rotationWorkers+2, c, check)
-		w.session = holder.session
+		tr.Update(t, rotationConfig(app, harness.SecretRotated))
+		w := NewWorker(rotationWorkers+2, c, check)
+		w.Session = holder.Session
 		for _, m := range afterRemoval {
-			w.refused("held-since-before", m.loc, "invalid")
+			w.Refuse("held-since-before", m.loc, "invalid")
 		}
 		for _, m := range issuedAfter {
-			w.redeem("issued-after-reload", m.loc, m.clean)
+			w.Redeem("issued-after-reload", m.loc, m.clean)
 		}
-		check.log(t)
-		check.assertClean(t)
-		assert.Equal(t, rotationBatch, check.requests("held-since-before"))
-		assert.Equal(t, rotationBatch, check.requests("issued-after-reload"))
+		check.Log(t)
+		check.AssertClean(t)
+		assert.Equal(t, rotationBatch, check.Requests("held-since-before"))
+		assert.Equal(t, rotationBatch, check.Requests("issued-after-reload"))
 	})
-	total := tl.refused()
-	for reason, n := range check.refused() {
+	total := tl.Refused()
+	for reason, n := range check.Refused() {
 		total[reason] += n
 	}
-	assertRefusalsLogged(t, tr, total)
+	AssertRefusalsLogged(t, tr, total)
 	assert.Empty(t, harness.ScanLog(tr.Log(), nil), "plugin errors or panics in Traefik's log")
 }
