@@ -11,6 +11,141 @@ import (
 	"time"
 )
 
+// Config is the middleware's configuration, as Traefik decodes it from the
+// file provider, Docker labels or a Kubernetes Middleware.
+type Config struct {
+	// CookieName is the session cookie to carry.
+	CookieName string
+	// Secret is the key material (at least 32 bytes) that seals new tokens.
+	// Empty means a random key per process: several Traefik instances need a shared secret.
+	Secret string
+	// PreviousSecrets are older secrets still accepted for opening tokens, during a rotation.
+	PreviousSecrets []string
+	// TokenParam is the URL query parameter that carries the token.
+	TokenParam string
+	// TokenLifetime is the longest age of a token this instance accepts, and
+	// the lifetime it writes into the tokens it issues: "5s", "1m" or a number of seconds.
+	TokenLifetime string
+	// DieOnHandshakeFailure answers 403 to an invalid token when true, and
+	// strips it and goes on without a session when false.
+	DieOnHandshakeFailure bool
+	// TargetDomains are the hosts this instance may hand sessions to: exact
+	// names or `*.example.com`. Empty means receive only.
+	TargetDomains []string
+	// AllowInsecureTargets lets tokens travel to http:// targets other than
+	// loopback hosts, for plain-HTTP development. Never after a request over HTTPS.
+	AllowInsecureTargets bool
+	// PropagateRedirects adds a token to redirects to an allowed target.
+	PropagateRedirects bool
+	// HandoffPath is the endpoint that redirects to ?to=<URL> with a token; empty disables it.
+	HandoffPath string
+	// CleanURL answers a redeemed GET or HEAD with a 303 to the URL without the token.
+	CleanURL bool
+	// SingleUse redeems a token at most once.
+	SingleUse bool
+	// BindClientIP requires the redeeming client's address to match the issuing one.
+	BindClientIP bool
+	// IPv4Prefix is how many leading bits of an IPv4 client address must match.
+	IPv4Prefix int
+	// IPv6Prefix is how many leading bits of an IPv6 client address must match.
+	IPv6Prefix int
+	// IPStrategy says where the client address comes from, as Traefik's own ipStrategy.
+	IPStrategy IPStrategy
+	// Cookie holds the attributes of the cookie set on the target domain.
+	Cookie CookieConfig
+	// ReplayCacheSize is how many redeemed tokens the process remembers at
+	// once; past it new redemptions are refused.
+	ReplayCacheSize int
+	// ReplayPerClient is how many of those one client address (an IPv6
+	// /64) may hold at once, so that one client cannot fill the cache for
+	// everyone; 0 means no share.
+	ReplayPerClient int
+	// ReplayStore is where single use is recorded: "memory" (per process) or "redis" (shared by replicas).
+	ReplayStore string
+	// Redis configures the Redis replay store.
+	Redis RedisConfig
+}
+
+// RedisConfig configures the Redis replay store.
+type RedisConfig struct {
+	// Address is host:port.
+	Address string
+	// Username is the ACL user, if any.
+	Username string
+	// Password authenticates with AUTH, if set.
+	Password string
+	// DB is selected after connecting.
+	DB int
+	// TLS connects with TLS.
+	TLS bool
+	// KeyPrefix is prepended to every key written.
+	KeyPrefix string
+	// Timeout is the dial, read and write deadline of every call ("250ms").
+	Timeout string
+	// PoolSize is how many idle connections are kept.
+	PoolSize int
+	// OnError is "reject" (a redemption fails while Redis is unreachable) or "allow" (it succeeds without the single-use guarantee).
+	OnError string
+}
+
+// IPStrategy selects the client address like Traefik's ipStrategy: the
+// depth-th X-Forwarded-For entry from the right, or the rightmost one not
+// in ExcludedIPs; RemoteAddr when neither is set.
+type IPStrategy struct {
+	// Depth is the position in X-Forwarded-For, counted from the right, starting at 1.
+	Depth int
+	// ExcludedIPs are addresses or CIDR ranges of proxies to skip in X-Forwarded-For.
+	ExcludedIPs []string
+}
+
+// CookieConfig holds the attributes of the session cookie set on the target.
+type CookieConfig struct {
+	// Path of the cookie; "/" by default.
+	Path string
+	// Domain of the cookie; empty (host-only) by default and strongly advised.
+	Domain string
+	// Secure is "auto" (over HTTPS only), "true" or "false".
+	Secure string
+	// HTTPOnly hides the cookie from scripts.
+	HTTPOnly bool
+	// SameSite is "lax", "strict" or "none".
+	SameSite string
+	// MaxAge in seconds; 0 makes a session cookie.
+	MaxAge int
+}
+
+// CreateConfig returns the default configuration.
+func CreateConfig() *Config {
+	return &Config{
+		CookieName:            "_session_id",
+		TokenParam:            "_hs_",
+		TokenLifetime:         "5s",
+		DieOnHandshakeFailure: true,
+		PropagateRedirects:    true,
+		HandoffPath:           "/_session/handoff",
+		CleanURL:              true,
+		SingleUse:             true,
+		BindClientIP:          true,
+		IPv4Prefix:            32,
+		IPv6Prefix:            64,
+		ReplayCacheSize:       defaultReplayCacheSize,
+		ReplayPerClient:       defaultReplayPerClient,
+		ReplayStore:           storeMemory,
+		Redis: RedisConfig{
+			KeyPrefix: "sessioninjector:",
+			Timeout:   "250ms",
+			PoolSize:  8,
+			OnError:   "reject",
+		},
+		Cookie: CookieConfig{
+			Path:     "/",
+			Secure:   "auto",
+			HTTPOnly: true,
+			SameSite: "lax",
+		},
+	}
+}
+
 // paramChars are the URL-unreserved characters allowed in tokenParam.
 const paramChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~"
 

@@ -69,12 +69,3 @@ func handoffToken(h *handler, r *http.Request, target string) (string, bool) {
 	}
 	return issue(h, r, target, requestSession(r, h.cookieName))
 }
-
-// plainError answers with a short plain-text message.
-func plainError(rw http.ResponseWriter, code int, msg string) {
-	header := rw.Header()
-	header["Content-Type"] = []string{"text/plain; charset=utf-8"}
-	header["X-Content-Type-Options"] = []string{"nosniff"}
-	rw.WriteHeader(code)
-	_, _ = rw.Write([]byte(msg))
-}

@@ -110,3 +110,27 @@ func tokenFrom(t *testing.T, location, param string) string {
 	t.Fatalf("no %s in %q", param, location)
 	return ""
 }
+
+// Methods used only by tests.
+
+// size returns how many redeemed ids are held.
+func (c *replayCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.records)
+}
+
+// match reports whether host, already normalized, is an allowed target: the
+// rule of url written as sets and loops. The request path uses url; the
+// fuzz test holds the two to agreement.
+func (m *hostMatcher) match(host string) bool {
+	if m.exact[host] {
+		return true
+	}
+	for _, suffix := range m.suffixes {
+		if len(host) > len(suffix) && strings.HasSuffix(host, suffix) {
+			return strings.Trim(host, ldhChars) == "" && !strings.Contains(host, "..") && host[0] != '.'
+		}
+	}
+	return false
+}

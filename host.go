@@ -122,21 +122,6 @@ func validHostName(name string) error {
 	return nil
 }
 
-// match reports whether host, already normalized, is an allowed target: the
-// rule of url written as sets and loops. The request path uses url; the
-// fuzz test holds the two to agreement.
-func (m *hostMatcher) match(host string) bool {
-	if m.exact[host] {
-		return true
-	}
-	for _, suffix := range m.suffixes {
-		if len(host) > len(suffix) && strings.HasSuffix(host, suffix) {
-			return strings.Trim(host, ldhChars) == "" && !strings.Contains(host, "..") && host[0] != '.'
-		}
-	}
-	return false
-}
-
 // How a matched URL names its scheme: targetHost reports where the host
 // starts, which tells them apart.
 const (
@@ -195,3 +180,9 @@ func loopbackHost(host string) bool {
 // unsafeURLChars are bytes that browsers strip, fold or reinterpret in a URL.
 const unsafeURLChars = "\\ \x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f" +
 	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"
+
+// isOwnHost reports whether a Host header names target, a normalized host:
+// cheaply false unless the header starts with it.
+func isOwnHost(host, target string) bool {
+	return len(host) >= len(target) && strings.EqualFold(host[:len(target)], target) && normalizeHost(host) == target
+}

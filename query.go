@@ -7,8 +7,8 @@ import (
 )
 
 // Caps on what the middleware takes apart with its own loops, checked
-// before any of them runs (docs/performance.md: an interpreted loop costs
-// 100 to 250 times a compiled one, so an uncapped one is a CPU amplifier).
+// before any of them runs: under the interpreter an uncapped loop over
+// client input is a CPU amplifier.
 const (
 	// maxTargetURLBytes bounds a URL a token is written into: a handoff's
 	// `to` or a redirect's Location.

@@ -10,43 +10,6 @@ import (
 // maxFutureSkewMs is how far in the future a token may be dated (clock skew between instances).
 const maxFutureSkewMs = 2000
 
-// Public refusal categories: all a client learns of why its token failed.
-const (
-	reasonInvalid       = "invalid"
-	reasonExpired       = "expired"
-	reasonReplayed      = "already used"
-	reasonWrongClient   = "wrong client"
-	reasonUnavailable   = "unavailable"
-	reasonNotNavigation = "not a navigation"
-	reasonTooLarge      = "query too large"
-)
-
-// refusal says why a token was refused: a public category and a detail for the log.
-type refusal struct {
-	category string
-	detail   string
-}
-
-func refuse(category, detail string) *refusal {
-	return &refusal{category: category, detail: detail}
-}
-
-// Refusals with a fixed detail, built once.
-var (
-	refusedMalformedQuery = refuse(reasonInvalid, "malformed query")
-	refusedFuture         = refuse(reasonInvalid, "token dated in the future")
-	refusedExpired        = refuse(reasonExpired, "token expired")
-	refusedSession        = refuse(reasonInvalid, "session value is not a cookie value browsers keep")
-	refusedUnbound        = refuse(reasonWrongClient, "token not bound to a client, but bindClientIP is on")
-	refusedNoClient       = refuse(reasonWrongClient, "client address not found")
-	refusedOtherClient    = refuse(reasonWrongClient, "token issued to another client address")
-	refusedReplayed       = refuse(reasonReplayed, "token already redeemed")
-	refusedCacheFull      = refuse(reasonUnavailable, "replay cache full (replayCacheSize)")
-	refusedClientFull     = refuse(reasonUnavailable, "this client's share of the replay cache is full (replayPerClient)")
-	refusedNotNavigation  = refuse(reasonNotNavigation, "token on a request that is not a top-level navigation")
-	refusedTooLarge       = refuse(reasonTooLarge, fmt.Sprintf("query over %d bytes or %d parameters", maxQueryBytes, maxQueryParts))
-)
-
 // receive handles a request whose query may carry a token, and reports
 // false when it holds no token parameter after all. The common case, one
 // token in a short well-formed query on a navigation, goes straight to
@@ -73,10 +36,10 @@ func receiveChecked(h *handler, rw http.ResponseWriter, r *http.Request, tokens 
 		return false
 	}
 	if why == nil && !navigation(r.Header) {
-		why = refusedNotNavigation
+		why = refusalNotNavigation
 	}
 	if why != nil {
-		refused(h, rw, r, why)
+		serveRefusal(h, rw, r, why)
 		return true
 	}
 	redeem(h, rw, r, tokens[0])
@@ -89,7 +52,7 @@ func receiveOversized(h *handler, rw http.ResponseWriter, r *http.Request) bool 
 	if !h.tokenKey.MatchString(r.URL.RawQuery) {
 		return false
 	}
-	refused(h, rw, r, refusedTooLarge)
+	serveRefusal(h, rw, r, refusalTooLarge)
 	return true
 }
 
@@ -103,11 +66,11 @@ func queryRefusal(h *handler, query string, tokens int, err error) (*refusal, bo
 	}
 	switch {
 	case tooLarge(query, maxQueryBytes):
-		return refusedTooLarge, true
+		return refusalTooLarge, true
 	case tokens > 1:
-		return refuse(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", tokens)), true
+		return newRefusal(reasonInvalid, fmt.Sprintf("%d token parameters, want exactly one", tokens)), true
 	case tokens == 0 || err != nil && len(h.tokenKey.FindAllStringIndex(query, 2)) > 1:
-		return refusedMalformedQuery, true
+		return refusalMalformedQuery, true
 	}
 	return nil, true
 }
@@ -117,23 +80,8 @@ func redeem(h *handler, rw http.ResponseWriter, r *http.Request, token string) {
 	if cl, why := verify(h, r, token); why == nil {
 		serveRedeemed(h, rw, r, cl, token)
 	} else {
-		refused(h, rw, r, why)
+		serveRefusal(h, rw, r, why)
 	}
-}
-
-// refused answers 403 to a refused token or, without dieOnHandshakeFailure,
-// strips it and goes on without a session, the tokened URL still kept out
-// of caches and referrers. A query over the caps is always answered 403:
-// stripping it would loop over its parameters.
-func refused(h *handler, rw http.ResponseWriter, r *http.Request, why *refusal) {
-	h.logf("handoff refused (%s): %s", why.category, why.detail)
-	if h.dieOnFailure || why == refusedTooLarge {
-		noStore(rw.Header())
-		plainError(rw, http.StatusForbidden, "session handoff refused: "+why.category+"\n")
-		return
-	}
-	stripToken(h, r, "")
-	h.next.ServeHTTP(&protectedWriter{ResponseWriter: rw}, r)
 }
 
 // serveRedeemed sets the session cookie on this host and answers with a
@@ -160,11 +108,11 @@ func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cl *clai
 func verify(h *handler, r *http.Request, token string) (*claims, *refusal) {
 	cl, err := openToken(h.codec, token, normalizeHost(r.Host))
 	if err != nil {
-		return nil, refusedToken(err)
+		return nil, tokenRefusal(err)
 	}
 	now := nowMs(h)
 	if age := now - cl.createdMs; age < -maxFutureSkewMs || age >= cl.lifetimeMs || age >= h.lifetimeMs {
-		return nil, refusedTime(age)
+		return nil, ageRefusal(age)
 	}
 	if h.bindClientIP && !sameRemote(h, r, cl.clientIP) {
 		if why := checkClient(h, r, cl.clientIP); why != nil {
@@ -172,7 +120,7 @@ func verify(h *handler, r *http.Request, token string) (*claims, *refusal) {
 		}
 	}
 	if !cookieFits(h.cookieName, cl.session) {
-		return nil, refusedSession
+		return nil, refusalSession
 	}
 	// The record is kept for the token's own lifetime, never shorter than
 	// the time it can be accepted in.
@@ -184,18 +132,6 @@ func verify(h *handler, r *http.Request, token string) (*claims, *refusal) {
 	return cl, nil
 }
 
-func refusedToken(err error) *refusal {
-	return refuse(reasonInvalid, err.Error())
-}
-
-// refusedTime refuses a token dated age ms ago: in the future or expired.
-func refusedTime(age int64) *refusal {
-	if age < 0 {
-		return refusedFuture
-	}
-	return refusedExpired
-}
-
 // sameRemote settles the common case of client binding without parsing:
 // the token is bound to the IPv4 address RemoteAddr starts with.
 func sameRemote(h *handler, r *http.Request, bound string) bool {
@@ -205,14 +141,14 @@ func sameRemote(h *handler, r *http.Request, bound string) bool {
 // checkClient compares the token's client address with the request's, by prefix.
 func checkClient(h *handler, r *http.Request, bound string) *refusal {
 	if bound == "" {
-		return refusedUnbound
+		return refusalUnbound
 	}
 	current, ok := clientAddr(h.clients, r)
 	if !ok {
-		return refusedNoClient
+		return refusalNoClient
 	}
 	if bound != current && !samePrefix(h.clients, bound, current) {
-		return refusedOtherClient
+		return refusalOtherClient
 	}
 	return nil
 }
@@ -266,13 +202,4 @@ func cleanLocation(r *http.Request, query string, https bool) string {
 		return scheme + r.Host + path + "?" + query
 	}
 	return scheme + r.Host + path
-}
-
-// isHTTPS reports whether the client reached Traefik over TLS.
-func isHTTPS(r *http.Request) bool {
-	if r.TLS != nil {
-		return true
-	}
-	p := r.Header["X-Forwarded-Proto"]
-	return len(p) != 0 && strings.EqualFold(p[0], "https")
 }

@@ -22,8 +22,7 @@ type redirectWriter struct {
 
 // WriteHeader adds a token to a redirect to an allowed target, then writes
 // the status. The first final status is the one that counts; informational
-// ones pass. Under the interpreter every expression of a function costs on
-// every call, so the common 200 takes the fewest steps.
+// ones pass. The common 200 takes the fewest steps.
 func (w *redirectWriter) WriteHeader(code int) {
 	if code >= 300 && !w.written {
 		finalStatus(w, code)
@@ -138,10 +137,4 @@ func redirectToken(h *handler, header http.Header, r *http.Request, target strin
 		session = redirectSession(header, r, h.cookieName, nowMs(h))
 	}
 	return issue(h, r, target, session)
-}
-
-// isOwnHost reports whether a Host header names target, a normalized host:
-// cheaply false unless the header starts with it.
-func isOwnHost(host, target string) bool {
-	return len(host) >= len(target) && strings.EqualFold(host[:len(target)], target) && normalizeHost(host) == target
 }

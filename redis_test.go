@@ -2,6 +2,7 @@ package sessioninjector
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -412,4 +413,29 @@ func TestConcurrentSetNX(t *testing.T) {
 		assert.Equal(t, 1, n, "key %s set once", k)
 	}
 	assert.LessOrEqual(t, p.idleCount(), 3)
+}
+
+// Methods of the pool used only by tests.
+
+// setNX runs SET key "1" NX PX ttl-in-ms: true when the key was set (first
+// use), false when it already existed (nil reply); an error when Redis is
+// unreachable, times out, or answers anything unexpected.
+func (p *redisPool) setNX(key string, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, fmt.Errorf("redis %s: SET: %w: ttl must be positive", p.opts.address, errRedisConfig)
+	}
+	return redisSetNX(p, key, strconv.FormatInt(int64((ttl+time.Millisecond-1)/time.Millisecond), 10))
+}
+
+// ping checks that the server answers PONG.
+func (p *redisPool) ping() error {
+	_, err := redisDo(p, isPong, "PING", encodeCommand("PING"))
+	return err
+}
+
+// idleCount is the number of pooled idle connections.
+func (p *redisPool) idleCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle)
 }

@@ -1,6 +1,10 @@
 package sessioninjector
 
-import "sync"
+import (
+	"net/http"
+	"strings"
+	"sync"
+)
 
 // defaultReplayCacheSize is how many redeemed tokens one Traefik process
 // remembers at once by default (about 1 KiB each).
@@ -47,6 +51,39 @@ const (
 	cacheFull
 	clientFull
 )
+
+// recordRedemption records the token's id until it expires, in memory or
+// in Redis, and refuses a replay; in memory it also refuses a client that
+// holds its whole share of the cache. With Redis unreachable it refuses
+// or, with onError allow, accepts without the single-use guarantee.
+func recordRedemption(h *handler, r *http.Request, cl *claims, expires, now int64) *refusal {
+	if h.redis == nil {
+		switch redeemID(h.replay, cl.id, replayClient(h, r, cl), expires, now, h.replayCap, h.replayPerClient) {
+		case alreadyRedeemed:
+			return refusalReplayed
+		case cacheFull:
+			return refusalCacheFull
+		case clientFull:
+			return refusalClientFull
+		}
+		return nil
+	}
+	return redeemRedis(h, cl, expires, now)
+}
+
+// replayClient is the key a redemption counts against in the replay
+// cache: the client address the token is bound to or, unbound, the
+// request's; an IPv6 address by its /64, which one subscriber holds whole.
+func replayClient(h *handler, r *http.Request, cl *claims) string {
+	client := cl.clientIP
+	if client == "" {
+		client, _ = clientAddr(h.clients, r)
+	}
+	if strings.IndexByte(client, ':') < 0 {
+		return client
+	}
+	return ipv6Network(client)
+}
 
 // redeemID records id as used by client until expires; it fails when id is
 // already recorded, when capacity live entries are held, or when client
@@ -140,11 +177,4 @@ func (c *replayCache) sweepAll(now int64) {
 	}
 	c.order = live
 	c.head = 0
-}
-
-// size returns how many redeemed ids are held.
-func (c *replayCache) size() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.records)
 }

@@ -25,10 +25,8 @@ import (
 //	createdMs*10⁶ + lifetimeMs | client address | session
 //
 // (the lifetime is below 10⁶ ms, so one decimal number carries both times).
-//
-// Under Traefik's interpreter every statement and call costs far more than
-// the bytes it moves, so sealing and opening are a handful of
-// standard-library calls with the per-key parts prepared in New.
+// Sealing and opening are a handful of standard-library calls with the
+// per-key parts prepared in New.
 const (
 	tokenVersion    byte = 3
 	keyIDSize            = 4

@@ -47,13 +47,6 @@ func (w *protectedWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Unwrap returns the wrapped writer, for http.ResponseController.
 func (w *protectedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// noStore forbids caching a response and sending its URL as a referrer:
-// every answer that carries or consumes a token gets it.
-func noStore(header http.Header) {
-	header["Cache-Control"] = []string{"no-store"}
-	header["Referrer-Policy"] = []string{"no-referrer"}
-}
-
 func flush(rw http.ResponseWriter) {
 	if f, ok := rw.(http.Flusher); ok {
 		f.Flush()

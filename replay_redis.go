@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -64,39 +63,6 @@ func newRedisStore(c RedisConfig) (*redisStore, error) {
 	return &redisStore{pool: pool, prefix: c.KeyPrefix, allowOnError: allow}, nil
 }
 
-// recordRedemption records the token's id until it expires, in memory or
-// in Redis, and refuses a replay; in memory it also refuses a client that
-// holds its whole share of the cache. With Redis unreachable it refuses
-// or, with onError allow, accepts without the single-use guarantee.
-func recordRedemption(h *handler, r *http.Request, cl *claims, expires, now int64) *refusal {
-	if h.redis == nil {
-		switch redeemID(h.replay, cl.id, replayClient(h, r, cl), expires, now, h.replayCap, h.replayPerClient) {
-		case alreadyRedeemed:
-			return refusedReplayed
-		case cacheFull:
-			return refusedCacheFull
-		case clientFull:
-			return refusedClientFull
-		}
-		return nil
-	}
-	return redeemRedis(h, cl, expires, now)
-}
-
-// replayClient is the key a redemption counts against in the replay
-// cache: the client address the token is bound to or, unbound, the
-// request's; an IPv6 address by its /64, which one subscriber holds whole.
-func replayClient(h *handler, r *http.Request, cl *claims) string {
-	client := cl.clientIP
-	if client == "" {
-		client, _ = clientAddr(h.clients, r)
-	}
-	if strings.IndexByte(client, ':') < 0 {
-		return client
-	}
-	return ipv6Network(client)
-}
-
 // redeemRedis records the token's id in Redis.
 // The key is the prefix and the token id in hex.
 func redeemRedis(h *handler, cl *claims, expires, now int64) *refusal {
@@ -107,10 +73,10 @@ func redeemRedis(h *handler, cl *claims, expires, now int64) *refusal {
 			return nil
 		}
 		logStoreError(h, now, err)
-		return refuse(reasonUnavailable, "replay store unavailable: "+err.Error())
+		return newRefusal(reasonUnavailable, "replay store unavailable: "+err.Error())
 	}
 	if !first {
-		return refusedReplayed
+		return refusalReplayed
 	}
 	return nil
 }

@@ -1,0 +1,196 @@
+package sessioninjector
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// handler is one configured instance of the middleware. Everything it
+// needs per request is computed once in New.
+type handler struct {
+	next         http.Handler
+	name         string
+	cookieName   string
+	tokenParam   string
+	tokenQuery   *regexp.Regexp // matches a raw query that may hold tokenParam, literal or percent-encoded
+	tokenKey     *regexp.Regexp // finds tokenParam as a query key (paramKey)
+	lifetimeMs   int64
+	dieOnFailure bool
+	targets      *hostMatcher // nil: receive only
+	// allowInsecure lets tokens travel to http:// targets that are not loopback hosts.
+	allowInsecure bool
+	wrap          bool // watch redirects of navigations
+	// handoffPath is the handoff endpoint's path or, when it is inactive,
+	// noRoute, which no request path equals: ServeHTTP tests one field.
+	handoffPath  string
+	cleanURL     bool
+	singleUse    bool
+	bindClientIP bool
+	clients      *clientIPs
+	cookie       *cookieSpec
+	codec        *codec
+	replay       *replayCache
+	replayCap    int
+	// replayPerClient is a client's share of replayCap; 0: none.
+	replayPerClient int
+	redis           *redisStore      // nil: the in-memory replay cache
+	now             func() time.Time // nil: time.Now (tests set a clock)
+	debugf          func(format string, args ...interface{})
+}
+
+func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
+	lifetime, err := parseDuration("tokenLifetime", c.TokenLifetime, time.Millisecond, maxLifetime)
+	if err != nil {
+		return nil, err
+	}
+	tokenParam := strings.TrimSpace(c.TokenParam)
+	if tokenParam == "" || strings.Trim(tokenParam, paramChars) != "" {
+		return nil, fmt.Errorf("tokenParam: %q must be a non-empty name of letters, digits, '-', '_', '.' or '~'", c.TokenParam)
+	}
+	secrets, err := secretList(c.Secret, c.PreviousSecrets, name)
+	if err != nil {
+		return nil, err
+	}
+	cdc, err := newCodec(secrets)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := newHostMatcher(c.TargetDomains)
+	if err != nil {
+		return nil, err
+	}
+	handoffPath := strings.TrimSpace(c.HandoffPath)
+	if handoffPath != "" && (!strings.HasPrefix(handoffPath, "/") || strings.ContainsAny(handoffPath, "?#"+unsafeURLChars)) {
+		return nil, fmt.Errorf("handoffPath: %q must be a path starting with /", c.HandoffPath)
+	}
+	clients, err := newClientIPs(c.IPStrategy, c.IPv4Prefix, c.IPv6Prefix)
+	if err != nil {
+		return nil, err
+	}
+	cookieName := strings.TrimSpace(c.CookieName)
+	cookie, err := newCookieSpec(cookieName, c.Cookie)
+	if err != nil {
+		return nil, err
+	}
+	if c.ReplayCacheSize <= 0 {
+		return nil, fmt.Errorf("replayCacheSize: %d must be positive", c.ReplayCacheSize)
+	}
+	if c.ReplayPerClient < 0 {
+		return nil, fmt.Errorf("replayPerClient: %d must not be negative (0 means no share)", c.ReplayPerClient)
+	}
+	var redis *redisStore
+	switch strings.ToLower(strings.TrimSpace(c.ReplayStore)) {
+	case "", storeMemory:
+	case storeRedis:
+		if redis, err = newRedisStore(c.Redis); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("replayStore: %q must be memory or redis", c.ReplayStore)
+	}
+	return &handler{
+		next:            next,
+		name:            name,
+		cookieName:      cookieName,
+		tokenParam:      tokenParam,
+		tokenQuery:      regexp.MustCompile(regexp.QuoteMeta(tokenParam) + "|%"),
+		tokenKey:        paramKey(tokenParam),
+		lifetimeMs:      lifetime.Milliseconds(),
+		dieOnFailure:    c.DieOnHandshakeFailure,
+		targets:         targets,
+		allowInsecure:   c.AllowInsecureTargets,
+		wrap:            targets != nil && c.PropagateRedirects,
+		handoffPath:     handoffRoute(targets != nil, handoffPath),
+		cleanURL:        c.CleanURL,
+		singleUse:       c.SingleUse,
+		bindClientIP:    c.BindClientIP,
+		clients:         clients,
+		cookie:          cookie,
+		codec:           cdc,
+		replay:          sharedReplayCache,
+		replayCap:       c.ReplayCacheSize,
+		replayPerClient: c.ReplayPerClient,
+		redis:           redis,
+		debugf:          debugf,
+	}, nil
+}
+
+// nowMs is the handler's clock in Unix milliseconds.
+func nowMs(h *handler) int64 {
+	if h.now != nil {
+		return h.now().UnixMilli()
+	}
+	return time.Now().UnixMilli()
+}
+
+// issue seals a token handing session to target for this request's
+// client. It issues nothing, and says why at debug level, when there is no
+// session, when its value cannot be a cookie a browser keeps, or when
+// there is no client address.
+func issue(h *handler, r *http.Request, target, session string) (string, bool) {
+	if !cookieFits(h.cookieName, session) {
+		return noToken(h, sessionProblem(h, session))
+	}
+	client := ""
+	if h.bindClientIP {
+		var ok bool
+		if client, ok = clientAddr(h.clients, r); !ok {
+			return noToken(h, "client address not found")
+		}
+	}
+	return seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: session}), true
+}
+
+// sessionProblem says, without the value, why a session cannot be handed over.
+func sessionProblem(h *handler, session string) string {
+	switch {
+	case session == "":
+		return "no session cookie " + h.cookieName
+	case len(h.cookieName)+1+len(session) > maxCookieBytes:
+		return fmt.Sprintf("cookie %s is %d bytes with its name, over the %d browsers keep", h.cookieName, len(h.cookieName)+1+len(session), maxCookieBytes)
+	}
+	return "cookie " + h.cookieName + " holds bytes a cookie value cannot"
+}
+
+func noToken(h *handler, why string) (string, bool) {
+	h.logf("no token issued: %s", why)
+	return "", false
+}
+
+// logf writes a debug line naming the middleware. Tokens and cookie values are never logged.
+func (h *handler) logf(format string, args ...interface{}) {
+	h.debugf("sessioninjector %q: "+format+"\n", append([]interface{}{h.name}, args...)...)
+}
+
+// debugf prints to standard output, which Traefik logs at DEBUG level for plugins.
+func debugf(format string, args ...interface{}) {
+	fmt.Printf(format, args...)
+}
+
+// plainError answers with a short plain-text message.
+func plainError(rw http.ResponseWriter, code int, msg string) {
+	header := rw.Header()
+	header["Content-Type"] = []string{"text/plain; charset=utf-8"}
+	header["X-Content-Type-Options"] = []string{"nosniff"}
+	rw.WriteHeader(code)
+	_, _ = rw.Write([]byte(msg))
+}
+
+// noStore forbids caching a response and sending its URL as a referrer:
+// every answer that carries or consumes a token gets it.
+func noStore(header http.Header) {
+	header["Cache-Control"] = []string{"no-store"}
+	header["Referrer-Policy"] = []string{"no-referrer"}
+}
+
+// isHTTPS reports whether the client reached Traefik over TLS.
+func isHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	p := r.Header["X-Forwarded-Proto"]
+	return len(p) != 0 && strings.EqualFold(p[0], "https")
+}
