@@ -74,13 +74,15 @@ func recordRedemption(h *handler, r *http.Request, cl *claims, expires, now int6
 // replayClient is the key a redemption counts against in the replay
 // cache: the client address the token is bound to or, unbound, the
 // request's; an IPv6 address by its /64, which one subscriber holds whole.
+// It is a copy: the token's address is a substring of its whole plaintext,
+// session included, which the cache would otherwise keep alive.
 func replayClient(h *handler, r *http.Request, cl *claims) string {
 	client := cl.clientIP
 	if client == "" {
 		client, _ = clientAddr(h.clients, r)
 	}
 	if strings.IndexByte(client, ':') < 0 {
-		return client
+		return strings.Clone(client)
 	}
 	return ipv6Network(client)
 }

@@ -3,9 +3,11 @@ package sessioninjector
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -130,4 +132,16 @@ func TestReplayClient(t *testing.T) {
 		r := request(http.MethodGet, checkout, "/", test.remote, "")
 		assert.Equal(t, test.want, replayClient(h, r, &claims{clientIP: test.bound}), test.bound)
 	}
+}
+
+func TestReplayClientKeepsNoPlaintextAlive(t *testing.T) {
+	h, _ := newTestHandler(t, nil, nil)
+	plain := "1800000000000005000\n192.0.2.10\n" + strings.Repeat("s", 3000)
+	cl := &claims{clientIP: plain[20:30]}
+	require.Equal(t, "192.0.2.10", cl.clientIP)
+	key := replayClient(h, request(http.MethodGet, checkout, "/", client, ""), cl)
+	assert.Equal(t, "192.0.2.10", key)
+	start := uintptr(unsafe.Pointer(unsafe.StringData(plain)))
+	at := uintptr(unsafe.Pointer(unsafe.StringData(key)))
+	assert.False(t, at >= start && at < start+uintptr(len(plain)), "the cache's key points into the token's plaintext")
 }

@@ -126,14 +126,15 @@ func opRandom(w *Worker) {
 	w.Refuse("random", "http://"+checkoutHost+"/?"+tokenParam+"="+url.QueryEscape(string(raw)), "invalid")
 }
 
-// opBigToken sends a random token of n base64url characters.
+// opBigToken sends a random token of n base64url characters: one that
+// fits a query is refused as invalid, a longer one as too large.
 func opBigToken(n int) func(w *Worker) {
-	kind := "token-8KiB"
+	kind, reason := "token-8KiB", "invalid"
 	if n > 8<<10 {
-		kind = "token-100KiB"
+		kind, reason = "token-100KiB", "query too large"
 	}
 	return func(w *Worker) {
-		w.Refuse(kind, "http://"+checkoutHost+"/_debug/request?"+tokenParam+"="+w.RandomToken(n), "invalid")
+		w.Refuse(kind, "http://"+checkoutHost+"/_debug/request?"+tokenParam+"="+w.RandomToken(n), reason)
 	}
 }
 
