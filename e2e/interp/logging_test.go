@@ -88,3 +88,25 @@ func TestConfigurationErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestEffectiveSettingsLine: under the interpreter New prints one DEBUG
+// line with the settings it really got, so a key Traefik dropped for a
+// misspelling shows as its default; no secret appears in it.
+func TestEffectiveSettingsLine(t *testing.T) {
+	p := sessionInjector(t)
+	before := len(p.Stdout.String())
+	cfg := source.with("tokenLifetim", "1m", "previousSecrets", []any{otherSecret},
+		"replayStore", "redis", "redis", settings{"address": "127.0.0.1:1", "password": "redis-password-in-settings"})
+	_, err := p.Build(context.Background(), cfg, "si-settings", http.NotFoundHandler())
+	require.NoError(t, err)
+	logged := p.Stdout.String()[before:]
+	require.Equal(t, 1, strings.Count(logged, "\n"), "one line: %q", logged)
+	assert.Contains(t, logged, `sessioninjector "si-settings": effective settings: cookieName=_session_id`)
+	assert.Contains(t, logged, "tokenLifetime=5000ms", "the misspelled key was dropped: the default shows")
+	assert.Contains(t, logged, "targetDomains=checkout.test,*.example.net")
+	assert.Contains(t, logged, "previousSecrets=1")
+	assert.Contains(t, logged, "password=set")
+	for _, secret := range []string{testSecret, otherSecret, "redis-password-in-settings"} {
+		assert.NotContains(t, logged, secret)
+	}
+}
