@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	sessioninjector "github.com/session-injector/sessioninjector"
+	"github.com/session-injector/sessioninjector/e2e/gopath"
 	"github.com/session-injector/sessioninjector/e2e/harness"
 	"github.com/session-injector/sessioninjector/e2e/interp"
 )
@@ -147,7 +148,7 @@ func TestK8sMiddlewaresBuildThePlugin(t *testing.T) {
 	root, err := harness.RepoRoot()
 	require.NoError(t, err)
 	goPath := t.TempDir()
-	require.NoError(t, interp.Install(root, goPath, harness.PluginModule))
+	require.NoError(t, gopath.Install(root, goPath, harness.PluginModule))
 	interpreted, err := interp.Load(goPath, harness.PluginModule)
 	require.NoError(t, err)
 
