@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 app_addr="${DEMO_APP_ADDR:-127.0.0.1:8081}" # must match the service URL in demo/traefik/dynamic.yml
 module="github.com/session-injector/sessioninjector"
 
-traefik=$(bash "$root/scripts/traefik.sh" | tail -n 1)
+traefik="${TRAEFIK_BIN:-$(bash "$root/scripts/traefik.sh" | tail -n 1)}"
 work=$(mktemp -d)
 pids=()
 
