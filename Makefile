@@ -50,8 +50,9 @@ e2e:
 traefik:
 	@echo $(TRAEFIK_BIN)
 
+# The demo app behind Traefik with the plugin of this checkout (e2e/cmd/demo).
 demo:
-	TRAEFIK_BIN=$(TRAEFIK_BIN) bash scripts/demo.sh
+	cd e2e && $(GO) build -o out/demo ./cmd/demo && out/demo -traefik $(TRAEFIK_BIN)
 
 # Reports, never fails on a machine's speed (only on wrong answers): the
 # compiled benchmarks, the plugin in the interpreter, and a load run through
