@@ -65,6 +65,16 @@ bench:
 	cd e2e && BENCH=1 TRAEFIK_BIN=$(TRAEFIK_BIN) $(GO) test -count=1 -timeout 30m -run TestThroughTraefik -v ./bench/
 	@echo "reports: e2e/out/bench/compiled.txt, interp.md/.json, traefik.md/.json"
 
+# The interpreter benchmark (e2e/out/bench/interp.md's paths, µs over the
+# empty plugin, allocations) of the working tree against BASE, any git
+# revision (default HEAD~1), both loaded side by side in one process, rounds
+# interleaved: per path base µs, new µs, new/base and allocations, also
+# written to e2e/out/bench/compare.md. Reports, never fails on speed; a few
+# minutes with BENCH_ROUNDS=5 (the default).
+BASE ?= HEAD~1
+bench-compare:
+	cd e2e && BENCH_BASE=$(BASE) $(GO) test -count=1 -timeout 30m -run 'TestBenchCompare$$' -v ./interp/
+
 # CPU profiles of the pinned Traefik under load, one route at a time
 # (BENCH_PROFILE, BENCH_PROFILE_DURATION): e2e/out/bench/profile-*.pprof and
 # profile.md with Traefik's CPU time per request.
