@@ -20,8 +20,9 @@ type event struct {
 }
 
 // readEvents opens the demo app's event stream on host with the given
-// request headers and returns every event with its arrival time.
-func readEvents(t *testing.T, b *browser, host string, header http.Header) (*http.Response, []event) {
+// request headers and returns the response's status and headers and every
+// event with its arrival time.
+func readEvents(t *testing.T, b *browser, host string, header http.Header) (int, http.Header, []event) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, "http://"+host+"/_debug/sse?n=4&interval=150ms", nil)
 	require.NoError(t, err)
@@ -46,7 +47,7 @@ func readEvents(t *testing.T, b *browser, host string, header http.Header) (*htt
 		}
 	}
 	require.NoError(t, s.Err())
-	return resp, events
+	return resp.StatusCode, resp.Header, events
 }
 
 func TestStreaming(t *testing.T) {
@@ -72,9 +73,9 @@ func TestStreaming(t *testing.T) {
 		for _, host := range hosts {
 			t.Run("SSE/"+c.name+"/"+host, func(t *testing.T) {
 				t.Parallel()
-				resp, events := readEvents(t, b.withT(t), host, c.header)
-				assert.Equal(t, http.StatusOK, resp.StatusCode)
-				assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+				status, header, events := readEvents(t, b.withT(t), host, c.header)
+				assert.Equal(t, http.StatusOK, status)
+				assert.Equal(t, "text/event-stream", header.Get("Content-Type"))
 				require.Len(t, events, 4)
 				for i, ev := range events {
 					assert.Equal(t, "event "+string(rune('1'+i)), ev.data)
@@ -107,7 +108,7 @@ func TestStreaming(t *testing.T) {
 			t.Run("WebSocket/"+c.name+"/"+host, func(t *testing.T) {
 				t.Parallel()
 				d := websocket.Dialer{NetDialContext: e.tr.DialContext(""), HandshakeTimeout: 5 * time.Second, Jar: b.c.Jar}
-				conn, resp, err := d.Dial("ws://"+host+"/_debug/ws", c.header)
+				conn, resp, err := d.Dial("ws://"+host+"/_debug/ws", c.header) //nolint:bodyclose // gorilla/websocket: a handshake response's body need not be closed
 				require.NoError(t, err, "dial %s", host)
 				defer conn.Close()
 				assert.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)

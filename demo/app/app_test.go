@@ -142,13 +142,16 @@ func TestWebSocketEcho(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	io.WriteString(conn, "GET /_debug/ws HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"+
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+	if _, err := io.WriteString(conn, "GET /_debug/ws HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"+
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
 		t.Fatalf("upgrade: %s %v", resp.Status, resp.Header)
 	}
@@ -158,7 +161,9 @@ func TestWebSocketEcho(t *testing.T) {
 	for i, c := range []byte("hello") {
 		frame = append(frame, c^mask[i%4])
 	}
-	conn.Write(frame)
+	if _, err := conn.Write(frame); err != nil {
+		t.Fatal(err)
+	}
 	got := make([]byte, 7)
 	if _, err := io.ReadFull(br, got); err != nil {
 		t.Fatal(err)

@@ -26,11 +26,18 @@ func main() {
 	checkoutURL := flag.String("checkout-url", env("DEMO_CHECKOUT_URL", "http://checkout.localhost:8080"), "public base URL of the checkout (env DEMO_CHECKOUT_URL)")
 	flag.Parse()
 
-	app, err := NewApp(*shopURL, *checkoutURL)
-	if err != nil {
+	if err := run(*listen, *shopURL, *checkoutURL); err != nil {
 		log.Fatal(err)
 	}
-	srv := &http.Server{Addr: *listen, Handler: app, ReadHeaderTimeout: 10 * time.Second}
+}
+
+// run serves the app on listen until SIGINT or SIGTERM, then shuts it down.
+func run(listen, shopURL, checkoutURL string) error {
+	app, err := NewApp(shopURL, checkoutURL)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: listen, Handler: app, ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -41,10 +48,11 @@ func main() {
 		_ = srv.Shutdown(shutdown)
 	}()
 
-	log.Printf("demo app listening on %s: shop %s, checkout %s", *listen, *shopURL, *checkoutURL)
+	log.Printf("demo app listening on %s: shop %s, checkout %s", listen, shopURL, checkoutURL)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatal(err)
+		return err
 	}
+	return nil
 }
 
 // env returns the environment variable name, or def when it is unset.

@@ -70,27 +70,15 @@ func TestBenchReport(t *testing.T) {
 	require.NoError(t, err)
 	rep := interpReport{Machine: bench.ThisMachine(), Rounds: settings.Rounds, Benchtime: flag.Lookup("test.benchtime").Value.String()}
 
-	empty := func(b *testing.B) {
-		h, err := interpretedNoop(b).Build(context.Background(), nil, "noop", okBackend)
-		require.NoError(b, err)
-		runSame(benchLoop(b), h, navRequest(true), http.StatusOK)
-	}
-	measure := func(name string, f func(*testing.B)) testing.BenchmarkResult {
-		r := testing.Benchmark(f)
-		if r.N == 0 {
-			t.Fatalf("benchmark %s failed (run BenchmarkInterp for its message)", name)
-		}
-		return r
-	}
 	emptyNs := make([]float64, 0, settings.Rounds)
 	ns := make([][]float64, len(benchPaths))
 	over := make([][]float64, len(benchPaths))
 	last := make([]testing.BenchmarkResult, len(benchPaths))
 	for round := 1; round <= settings.Rounds; round++ {
-		e := float64(measure("empty-plugin", empty).NsPerOp())
+		e := float64(measure(t, "empty-plugin", emptyPlugin).NsPerOp())
 		emptyNs = append(emptyNs, e)
 		for i, p := range benchPaths {
-			last[i] = measure(p.name, func(b *testing.B) { p.run(benchLoop(b), interpretedSI) })
+			last[i] = measure(t, p.name, func(b *testing.B) { p.run(benchLoop(b), interpretedSI) })
 			v := float64(last[i].NsPerOp())
 			ns[i] = append(ns[i], v)
 			over[i] = append(over[i], (v-e)/1000)
@@ -114,6 +102,24 @@ func TestBenchReport(t *testing.T) {
 	path, err := bench.WriteReport("interp", md, rep)
 	require.NoError(t, err)
 	fmt.Printf("\n%s\nwritten: %s (and .json)\n", md, path)
+}
+
+// emptyPlugin serves navigations through the empty interpreted plugin: the
+// interpreter's own cost per middleware, subtracted from every path.
+func emptyPlugin(b *testing.B) {
+	h, err := interpretedNoop(b).Build(context.Background(), nil, "noop", okBackend)
+	require.NoError(b, err)
+	runSame(benchLoop(b), h, navRequest(true), http.StatusOK)
+}
+
+// measure runs one benchmark; a benchmark that fails (a wrong answer) fails t.
+func measure(t *testing.T, name string, f func(*testing.B)) testing.BenchmarkResult {
+	t.Helper()
+	r := testing.Benchmark(f)
+	if r.N == 0 {
+		t.Fatalf("benchmark %s failed (run BenchmarkInterp for its message)", name)
+	}
+	return r
 }
 
 // markdown renders the report.

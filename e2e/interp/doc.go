@@ -1,7 +1,7 @@
 // Package interp loads a Yaegi middleware plugin in process the way Traefik
 // v3.6 does, so that tests can drive the interpreted plugin's http.Handler
-// directly: it lays the plugin out in a temporary GOPATH, reads its
-// .traefik.yml manifest, evaluates the package in a yaegi v0.16.1
+// directly: from the plugin laid out in a GOPATH by package gopath, it
+// reads its .traefik.yml manifest, evaluates the package in a yaegi v0.16.1
 // interpreter with the standard library symbols only, and fills the
 // configuration returned by CreateConfig with mapstructure exactly as
 // Traefik's plugin builder does.

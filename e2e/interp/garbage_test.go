@@ -11,21 +11,21 @@ import (
 )
 
 // garbageQueries returns n deterministic random raw queries that mention
-// the token parameter: random bytes, random base64url, mutations of a real
-// token, separators and percent-encodings.
-func garbageQueries(seed int64, n int, real string) []string {
+// the token parameter: random bytes, random base64url, mutations of token
+// (a real one), separators and percent-encodings.
+func garbageQueries(seed int64, n int, token string) []string {
 	rng := rand.New(rand.NewSource(seed))
 	alphabet := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	pieces := []string{"&", "=", ";", "%", "%00", "%zz", "+", " ", "%0d%0a", "\r\n", "#", "?", "_hs_", "%5Fhs%5F", "\x00", "\xff", "é", "%E3%80%82"}
-	randBytes := func(max int) string {
-		b := make([]byte, rng.Intn(max+1))
+	randBytes := func(limit int) string {
+		b := make([]byte, rng.Intn(limit+1))
 		for i := range b {
 			b[i] = byte(rng.Intn(256))
 		}
 		return string(b)
 	}
-	randB64 := func(max int) string {
-		b := make([]byte, rng.Intn(max+1))
+	randB64 := func(limit int) string {
+		b := make([]byte, rng.Intn(limit+1))
 		for i := range b {
 			b[i] = alphabet[rng.Intn(len(alphabet))]
 		}
@@ -59,7 +59,7 @@ func garbageQueries(seed int64, n int, real string) []string {
 		case 1:
 			q = tokenParam + "=" + randB64(200)
 		case 2:
-			q = tokenParam + "=" + mutate(real)
+			q = tokenParam + "=" + mutate(token)
 		case 3:
 			var sb strings.Builder
 			for k := 0; k < 1+rng.Intn(8); k++ {
@@ -80,8 +80,8 @@ func garbageQueries(seed int64, n int, real string) []string {
 // to interpreted receivers and senders: never a 5xx, never a panic, never a
 // session cookie.
 func TestGarbageNeverFails(t *testing.T) {
-	real := issue(t, source, clientAddr, "sess-garbage-5e5e")
-	queries := garbageQueries(1, 400, real)
+	valid := issue(t, source, clientAddr, "sess-garbage-5e5e")
+	queries := garbageQueries(1, 400, valid)
 	for _, die := range []bool{true, false} {
 		for name, cfg := range map[string]settings{"receiver": receiver, "source": source} {
 			b := &backend{}

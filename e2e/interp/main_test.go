@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/session-injector/sessioninjector/e2e/gopath"
 )
 
 // pluginModule is the session injector's module path, as in its .traefik.yml.
@@ -57,7 +59,7 @@ func sessionInjector(tb testing.TB) *Plugin {
 	tb.Helper()
 	loadOnce.Do(func() {
 		start := time.Now()
-		if loadErr = Install(repoRoot(tb), goPath, pluginModule); loadErr != nil {
+		if loadErr = gopath.Install(repoRoot(tb), goPath, pluginModule); loadErr != nil {
 			return
 		}
 		loaded, loadErr = Load(goPath, pluginModule)

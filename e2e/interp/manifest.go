@@ -7,11 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/session-injector/sessioninjector/e2e/gopath"
 	"gopkg.in/yaml.v3"
 )
 
 // ManifestFile is the name of a plugin's manifest at its module root.
-const ManifestFile = ".traefik.yml"
+const ManifestFile = gopath.ManifestFile
 
 // Manifest is a plugin's .traefik.yml, with the fields Traefik reads.
 type Manifest struct {
@@ -30,7 +31,7 @@ type Manifest struct {
 // ReadManifest reads <goPath>/src/<moduleName>/.traefik.yml as Traefik's
 // plugin manager does.
 func ReadManifest(goPath, moduleName string) (*Manifest, error) {
-	p := filepath.Join(goPath, "src", filepath.FromSlash(moduleName), ManifestFile)
+	p := filepath.Join(gopath.Dir(goPath, moduleName), ManifestFile)
 	file, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("failed to open the plugin manifest %s: %w", p, err)

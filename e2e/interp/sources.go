@@ -211,6 +211,6 @@ func deepCopyJSONValue(x any) (any, error) {
 	case string, int64, bool, float64, nil, json.Number:
 		return x, nil
 	default:
-		return nil, fmt.Errorf("Traefik's DeepCopy would panic: cannot deep copy %T", x)
+		return nil, fmt.Errorf("cannot deep copy %T: Traefik's DeepCopy would panic", x)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/session-injector/sessioninjector"
+	"github.com/session-injector/sessioninjector/e2e/gopath"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +36,7 @@ func TestManifestTestData(t *testing.T) {
 
 	start := time.Now()
 	fresh := t.TempDir()
-	require.NoError(t, Install(repoRoot(t), fresh, pluginModule))
+	require.NoError(t, gopath.Install(repoRoot(t), fresh, pluginModule))
 	p, err := Load(fresh, pluginModule)
 	require.NoError(t, err)
 	h, err := p.Build(context.Background(), testData, "catalog", http.NotFoundHandler())

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	sessioninjector "github.com/session-injector/sessioninjector"
+	"github.com/session-injector/sessioninjector/e2e/gopath"
 	"github.com/session-injector/sessioninjector/e2e/harness"
 	"github.com/session-injector/sessioninjector/e2e/interp"
 )
@@ -142,7 +143,7 @@ func TestMiddlewaresBuildThePlugin(t *testing.T) {
 
 	root := repoRoot(t)
 	goPath := t.TempDir()
-	require.NoError(t, interp.Install(root, goPath, harness.PluginModule))
+	require.NoError(t, gopath.Install(root, goPath, harness.PluginModule))
 	interpreted, err := interp.Load(goPath, harness.PluginModule)
 	require.NoError(t, err)
 
