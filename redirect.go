@@ -130,7 +130,7 @@ func redirectToken(h *handler, header http.Header, r *http.Request, target strin
 	if why := cleartextRefusal(h, target, scheme, isHTTPS(r)); why != "" {
 		return noToken(h, why)
 	}
-	session := ""
+	var session string
 	if len(header["Set-Cookie"]) == 0 && len(header["Clear-Site-Data"]) == 0 {
 		session = requestSession(r, h.cookieName)
 	} else {

@@ -35,9 +35,9 @@ func TestFill(t *testing.T) {
 		},
 		{
 			name:   "misspelt keys are reported",
-			raw:    map[string]any{"nmae": "a", "redis": map[string]any{"adress": "r"}},
+			raw:    map[string]any{"nmea": "a", "redis": map[string]any{"adddress": "r"}},
 			want:   config{Name: "default"},
-			unused: []string{"Redis.adress", "nmae"},
+			unused: []string{"Redis.adddress", "nmea"},
 		},
 		{name: "a value that does not fit", raw: map[string]any{"count": "many"}, err: "'Count'"},
 	}
