@@ -1,7 +1,6 @@
 package compose
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -15,22 +14,7 @@ import (
 var demoApp string
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "e2e-compose-demo-app-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	demoApp, err = harness.BuildDemoApp(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(harness.RunWithDemoApp(m, &demoApp))
 }
 
 // testEnv are the test's values of the variables docker-compose.yml reads.

@@ -106,3 +106,20 @@ func (r DemoRequest) Sessions() []string {
 	}
 	return out
 }
+
+// RunWithDemoApp builds the demo app once into a temporary folder, stores
+// its path in *app, runs the package's tests and removes the folder: the
+// body of a TestMain. It returns the exit code.
+func RunWithDemoApp(m *testing.M, app *string) int {
+	dir, err := os.MkdirTemp("", "e2e-demo-app-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if *app, err = BuildDemoApp(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
