@@ -20,9 +20,9 @@ const (
 )
 
 // tooLarge reports whether a URL or query is over limit bytes or holds
-// maxQueryParts parameters or more.
+// maxQueryParts parameters or more (which a shorter string cannot).
 func tooLarge(s string, limit int) bool {
-	return len(s) > limit || strings.Count(s, "&") >= maxQueryParts
+	return len(s) > limit || len(s) >= maxQueryParts && strings.Count(s, "&") >= maxQueryParts
 }
 
 // paramKey returns a regular expression that finds name as the key of a

@@ -127,8 +127,10 @@ func redirectToken(h *handler, header http.Header, r *http.Request, target strin
 	if code >= http.StatusTemporaryRedirect && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return noToken(h, fmt.Sprintf("a %d answer to a %s would replay its body to the target", code, r.Method))
 	}
-	if why := cleartextRefusal(h, target, scheme, isHTTPS(r)); why != "" {
-		return noToken(h, why)
+	if scheme != schemeHTTPS {
+		if why := cleartextRefusal(h, target, scheme, isHTTPS(r)); why != "" {
+			return noToken(h, why)
+		}
 	}
 	var session string
 	if len(header["Set-Cookie"]) == 0 && len(header["Clear-Site-Data"]) == 0 {
