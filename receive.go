@@ -12,15 +12,16 @@ const maxFutureSkewMs = 2000
 
 // receive handles a request whose query may carry a token, and reports
 // false when it holds no token parameter after all. The common case, one
-// token in a short well-formed query on a navigation, goes straight to
-// redeem; everything else is sorted out by receiveChecked.
+// token in a well-formed query within the caps on a navigation (a large
+// session makes a long token, so a long query is common too), goes
+// straight to redeem; everything else is sorted out by receiveChecked.
 func receive(h *handler, rw http.ResponseWriter, r *http.Request) bool {
 	if len(r.URL.RawQuery) > maxQueryBytes {
 		return receiveOversized(h, rw, r)
 	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	tokens := query[h.tokenParam]
-	if len(tokens) == 1 && err == nil && len(r.URL.RawQuery) <= maxQueryParts && navigation(r.Header) {
+	if len(tokens) == 1 && err == nil && (len(r.URL.RawQuery) < maxQueryParts || strings.Count(r.URL.RawQuery, "&") < maxQueryParts) && navigation(r.Header) {
 		redeem(h, rw, r, tokens[0])
 		return true
 	}

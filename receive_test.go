@@ -413,3 +413,15 @@ func TestReceiveWriterKeepsProtectionWhenBackendOnlyWrites(t *testing.T) {
 	assert.Equal(t, "ab", rec.Body.String())
 	assert.Equal(t, []string{"no-referrer"}, rec.Header()["Referrer-Policy"])
 }
+
+func TestReceiveLongTokenOfALargeSession(t *testing.T) {
+	src, _ := newTestHandler(t, nil, sourceConfig)
+	dst, _ := newTestHandler(t, &recorder{}, nil)
+	session := strings.Repeat("s", 3000)
+	token := issueToken(t, src, client, session)
+	require.Greater(t, len(token), 4000)
+	rec := serve(dst, request(http.MethodGet, checkout, "/cart?a=1&_hs_="+token, client, ""))
+	assert.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	assert.Equal(t, "http://checkout.example.org/cart?a=1", rec.Header().Get("Location"))
+	assert.Contains(t, rec.Header().Get("Set-Cookie"), "_session_id="+session+";")
+}
