@@ -14,8 +14,17 @@ import (
 // Config is the middleware's configuration, as Traefik decodes it from the
 // file provider, Docker labels or a Kubernetes Middleware.
 type Config struct {
-	// CookieName is the session cookie to carry.
+	// CookieName is a shorthand for CookieNames with one name.
 	CookieName string
+	// CookieNames are the cookies that together form the session, the
+	// primary first: a hand-off needs the primary; the others travel when
+	// present. Empty means [_session_id].
+	CookieNames []string
+	// OnExistingSession says what a redeemed token does when this host
+	// already has the primary cookie: "replace" (the source's session wins)
+	// or "keep" (the token is still verified and spent, the host's own
+	// cookies stay).
+	OnExistingSession string
 	// Secret is the key material (at least 32 bytes) that seals new tokens.
 	// Empty means a random key per process: several Traefik instances need a shared secret.
 	Secret string
@@ -26,8 +35,10 @@ type Config struct {
 	// TokenLifetime is the longest age of a token this instance accepts, and
 	// the lifetime it writes into the tokens it issues: "5s", "1m" or a number of seconds.
 	TokenLifetime string
-	// DieOnHandshakeFailure answers 403 to an invalid token when true, and
-	// strips it and goes on without a session when false.
+	// DieOnHandshakeFailure answers a refused token with 403 (a short page
+	// for navigations) when true; when false, a navigation is sent on to
+	// the URL without the token, and any other request has the token
+	// stripped and goes on, in both cases without a session.
 	DieOnHandshakeFailure bool
 	// TargetDomains are the hosts this instance may hand sessions to: exact
 	// names or `*.example.com`. Empty means receive only.
@@ -110,27 +121,28 @@ type CookieConfig struct {
 	HTTPOnly bool
 	// SameSite is "lax", "strict" or "none".
 	SameSite string
-	// MaxAge in seconds; 0 makes a session cookie.
+	// MaxAge in seconds of a carried cookie whose lifetime the source did
+	// not see (the lifetime its Set-Cookie gave is carried otherwise); 0
+	// makes a session cookie.
 	MaxAge int
 }
 
 // CreateConfig returns the default configuration.
 func CreateConfig() *Config {
 	return &Config{
-		CookieName:            "_session_id",
-		TokenParam:            "_hs_",
-		TokenLifetime:         "5s",
-		DieOnHandshakeFailure: true,
-		PropagateRedirects:    true,
-		HandoffPath:           "/_session/handoff",
-		CleanURL:              true,
-		SingleUse:             true,
-		BindClientIP:          true,
-		IPv4Prefix:            32,
-		IPv6Prefix:            64,
-		ReplayCacheSize:       defaultReplayCacheSize,
-		ReplayPerClient:       defaultReplayPerClient,
-		ReplayStore:           storeMemory,
+		OnExistingSession:  existingReplace,
+		TokenParam:         "_hs_",
+		TokenLifetime:      "5s",
+		PropagateRedirects: true,
+		HandoffPath:        "/_session/handoff",
+		CleanURL:           true,
+		SingleUse:          true,
+		BindClientIP:       true,
+		IPv4Prefix:         32,
+		IPv6Prefix:         64,
+		ReplayCacheSize:    defaultReplayCacheSize,
+		ReplayPerClient:    defaultReplayPerClient,
+		ReplayStore:        storeMemory,
 		Redis: RedisConfig{
 			KeyPrefix: "sessioninjector:",
 			Timeout:   "250ms",
@@ -144,6 +156,62 @@ func CreateConfig() *Config {
 			SameSite: "lax",
 		},
 	}
+}
+
+// defaultCookieName is the session cookie carried when neither cookieName
+// nor cookieNames is set (Rails' default).
+const defaultCookieName = "_session_id"
+
+// maxSessionCookies bounds cookieNames: every hand-off loops over them.
+const maxSessionCookies = 16
+
+// onExistingSession values.
+const (
+	existingReplace = "replace"
+	existingKeep    = "keep"
+)
+
+// cookieNameList resolves cookieName and cookieNames into the session's
+// cookie names, the primary first, each checked and none twice.
+func cookieNameList(name string, names []string) ([]string, error) {
+	name = strings.TrimSpace(name)
+	if len(names) == 0 {
+		if name == "" {
+			name = defaultCookieName
+		}
+		names = []string{name}
+	}
+	if len(names) > maxSessionCookies {
+		return nil, fmt.Errorf("cookieNames: %d names, at most %d", len(names), maxSessionCookies)
+	}
+	out := make([]string, 0, len(names))
+	for i, n := range names {
+		n = strings.TrimSpace(n)
+		if err := validCookieName(n); err != nil {
+			return nil, fmt.Errorf("cookieNames[%d]: %w", i, err)
+		}
+		for _, seen := range out {
+			if seen == n {
+				return nil, fmt.Errorf("cookieNames[%d]: %q is listed twice", i, n)
+			}
+		}
+		out = append(out, n)
+	}
+	if name != "" && name != out[0] {
+		return nil, fmt.Errorf("cookieName: %q differs from cookieNames[0] %q: cookieName is a shorthand for a one-name cookieNames, set only one of them", name, out[0])
+	}
+	return out, nil
+}
+
+// parseExisting reads onExistingSession and reports whether it keeps the host's own session.
+func parseExisting(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", existingReplace:
+		return false, nil
+	case existingKeep:
+		return true, nil
+	}
+	return false, fmt.Errorf("onExistingSession: %q must be replace or keep", s)
 }
 
 // paramChars are the URL-unreserved characters allowed in tokenParam.

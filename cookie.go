@@ -31,20 +31,28 @@ func cookieFits(name, value string) bool {
 	return validCookieValue(value) && len(name)+1+len(value) <= maxCookieBytes
 }
 
-// cookieSpec writes the session cookie's Set-Cookie header on the target.
-// Its attributes are fixed in New: only the value and, with secure "auto",
-// the Secure flag vary per request.
-type cookieSpec struct {
-	name         string
-	prefix       string // name=
-	plainSuffix  string // attributes over HTTP
-	secureSuffix string // attributes over HTTPS
+// validCookieName checks a cookie name: 1 to maxCookieName token characters.
+func validCookieName(name string) error {
+	if name == "" || len(name) > maxCookieName || strings.Trim(name, tokenChars) != "" {
+		return fmt.Errorf("%q is not a valid cookie name (1 to %d token characters)", name, maxCookieName)
+	}
+	return nil
 }
 
-func newCookieSpec(name string, c CookieConfig) (*cookieSpec, error) {
-	if name == "" || len(name) > maxCookieName || strings.Trim(name, tokenChars) != "" {
-		return nil, fmt.Errorf("cookieName: %q is not a valid cookie name (1 to %d token characters)", name, maxCookieName)
-	}
+// cookieSpec writes the Set-Cookie headers of the session's cookies on
+// the target. Its attributes are fixed in New: only names, values,
+// carried lifetimes and, with secure "auto", the Secure flag vary per
+// request.
+type cookieSpec struct {
+	names        []string // the session's cookies, the primary first
+	primary      string
+	plainSuffix  string // attributes over HTTP, with the configured Max-Age
+	secureSuffix string // attributes over HTTPS, with the configured Max-Age
+	plainBase    string // plainSuffix without Max-Age, for a carried lifetime
+	secureBase   string // secureSuffix without Max-Age
+}
+
+func newCookieSpec(names []string, c CookieConfig) (*cookieSpec, error) {
 	path := c.Path
 	if path == "" {
 		path = "/"
@@ -69,14 +77,19 @@ func newCookieSpec(name string, c CookieConfig) (*cookieSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefixed := strings.HasPrefix(name, "__Host-") || strings.HasPrefix(name, "__Secure-")
-	if strings.HasPrefix(name, "__Host-") && (domain != "" || path != "/") {
-		return nil, fmt.Errorf("cookieName: %q: a __Host- cookie needs cookie.path \"/\" and no cookie.domain", name)
+	prefixed := ""
+	for _, name := range names {
+		if strings.HasPrefix(name, "__Host-") && (domain != "" || path != "/") {
+			return nil, fmt.Errorf("cookieNames: %q: a __Host- cookie needs cookie.path \"/\" and no cookie.domain", name)
+		}
+		if strings.HasPrefix(name, "__Host-") || strings.HasPrefix(name, "__Secure-") {
+			prefixed = name
+		}
 	}
-	if secure == secureNever && (prefixed || sameSite == "None") {
-		return nil, fmt.Errorf("cookie.secure: false is not allowed with cookie name %q and sameSite %q: browsers drop such cookies", name, sameSite)
+	if secure == secureNever && (prefixed != "" || sameSite == "None") {
+		return nil, fmt.Errorf("cookie.secure: false is not allowed with cookie name %q and sameSite %q: browsers drop such cookies", prefixed, sameSite)
 	}
-	if prefixed || sameSite == "None" {
+	if prefixed != "" || sameSite == "None" {
 		secure = secureAlways
 	}
 
@@ -84,21 +97,22 @@ func newCookieSpec(name string, c CookieConfig) (*cookieSpec, error) {
 	if domain != "" {
 		attrs += "; Domain=" + domain
 	}
-	if c.MaxAge > 0 {
-		attrs += "; Max-Age=" + strconv.Itoa(c.MaxAge)
-	}
 	if c.HTTPOnly {
 		attrs += "; HttpOnly"
 	}
-	sameSiteAttr := "; SameSite=" + sameSite
-	spec := &cookieSpec{name: name, prefix: name + "="}
-	spec.secureSuffix = attrs + "; Secure" + sameSiteAttr
-	spec.plainSuffix = attrs + sameSiteAttr
+	spec := &cookieSpec{names: names, primary: names[0]}
+	spec.secureBase = attrs + "; Secure; SameSite=" + sameSite
+	spec.plainBase = attrs + "; SameSite=" + sameSite
 	if secure == secureAlways {
-		spec.plainSuffix = spec.secureSuffix
+		spec.plainBase = spec.secureBase
 	}
 	if secure == secureNever {
-		spec.secureSuffix = spec.plainSuffix
+		spec.secureBase = spec.plainBase
+	}
+	spec.plainSuffix, spec.secureSuffix = spec.plainBase, spec.secureBase
+	if c.MaxAge > 0 {
+		maxAge := "; Max-Age=" + strconv.Itoa(c.MaxAge)
+		spec.plainSuffix, spec.secureSuffix = maxAge+spec.plainBase, maxAge+spec.secureBase
 	}
 	return spec, nil
 }
@@ -133,12 +147,31 @@ func parseSameSite(s string) (string, error) {
 	return "", fmt.Errorf("cookie.sameSite: %q must be lax, strict or none", s)
 }
 
-// header returns the Set-Cookie value for a session value.
-func setCookie(s *cookieSpec, value string, secure bool) string {
-	if secure {
-		return s.prefix + value + s.secureSuffix
+// setCookie returns the Set-Cookie value of a carried cookie: with the
+// lifetime it carries, or the configured one when the source did not see it.
+func setCookie(s *cookieSpec, c *sessionCookie, secure bool) string {
+	if c.age < 0 {
+		if secure {
+			return c.name + "=" + c.value + s.secureSuffix
+		}
+		return c.name + "=" + c.value + s.plainSuffix
 	}
-	return s.prefix + value + s.plainSuffix
+	base := s.plainBase
+	if secure {
+		base = s.secureBase
+	}
+	if c.age == 0 {
+		return c.name + "=" + c.value + base
+	}
+	return c.name + "=" + c.value + "; Max-Age=" + strconv.Itoa(c.age) + base
+}
+
+// expireCookie returns the Set-Cookie value that deletes a cookie set with the spec's attributes.
+func expireCookie(s *cookieSpec, name string, secure bool) string {
+	if secure {
+		return name + "=; Max-Age=0" + s.secureBase
+	}
+	return name + "=; Max-Age=0" + s.plainBase
 }
 
 // injectCookie makes name=value the only cookie of that name in the request,
@@ -163,10 +196,14 @@ func tooManyCookies(h http.Header) bool {
 	return len(lines) >= maxQueryParts || strings.Count(strings.Join(lines, ";"), ";") >= maxQueryParts
 }
 
-// replaceCookie is injectCookie for a request that may already carry the cookie.
+// replaceCookie is injectCookie for a request that may already carry the
+// cookie; with an empty value it only removes the cookie.
 func replaceCookie(h http.Header, name, value string) {
 	prefix := name + "="
-	parts := []string{prefix + value}
+	var parts []string
+	if value != "" {
+		parts = append(parts, prefix+value)
+	}
 	for _, line := range h["Cookie"] {
 		for _, c := range strings.Split(line, ";") {
 			c = strings.TrimSpace(c)
@@ -176,80 +213,29 @@ func replaceCookie(h http.Header, name, value string) {
 			parts = append(parts, c)
 		}
 	}
+	if len(parts) == 0 {
+		delete(h, "Cookie")
+		return
+	}
 	h["Cookie"] = []string{strings.Join(parts, "; ")}
-}
-
-// Session states found in a response's Set-Cookie headers.
-const (
-	sessionUntouched = iota
-	sessionSet
-	sessionDeleted
-)
-
-// responseSession looks for the session cookie in a response's Set-Cookie
-// headers: the last one for the name wins; an empty value, Max-Age <= 0,
-// an expiry in the past, or one that no browser date format reads, deletes
-// it (a sign-out is never mistaken for a session).
-func responseSession(h http.Header, name string, nowMs int64) (string, int) {
-	lines := h["Set-Cookie"]
-	if len(lines) == 0 {
-		return "", sessionUntouched
-	}
-	prefix := name + "="
-	found := false
-	for _, line := range lines {
-		if strings.HasPrefix(strings.TrimSpace(line), prefix) {
-			found = true
-			break
-		}
-	}
-	if !found {
-		return "", sessionUntouched
-	}
-	resp := http.Response{Header: http.Header{"Set-Cookie": lines}}
-	value, state := "", sessionUntouched
-	for _, c := range resp.Cookies() {
-		if c.Name != name {
-			continue
-		}
-		value, state = c.Value, sessionSet
-		if c.Value == "" || c.MaxAge < 0 || expired(c, nowMs) {
-			value, state = "", sessionDeleted
-		}
-	}
-	return value, state
 }
 
 // legacyDates are the other Expires formats browsers read: RFC 850 (with
 // a two-digit year), asctime and RFC 1123 with a two-digit year.
 var legacyDates = []string{time.RFC850, time.ANSIC, "Mon, 02 Jan 06 15:04:05 MST", "Mon, 02-Jan-06 15:04:05 MST"}
 
-// expired reports whether a cookie's Expires is past or, when net/http
-// could not read it, in no format a browser reads either.
-func expired(c *http.Cookie, nowMs int64) bool {
-	if !c.Expires.IsZero() || c.RawExpires == "" {
-		return !c.Expires.IsZero() && c.Expires.UnixMilli() <= nowMs
+// expiresMs reads a cookie's Expires in Unix milliseconds, in net/http's
+// format or any other a browser reads; false when no browser reads it.
+func expiresMs(c *http.Cookie) (int64, bool) {
+	if !c.Expires.IsZero() {
+		return c.Expires.UnixMilli(), true
 	}
 	for _, layout := range legacyDates {
 		if t, err := time.Parse(layout, c.RawExpires); err == nil {
-			return t.UnixMilli() <= nowMs
+			return t.UnixMilli(), true
 		}
 	}
-	return true
-}
-
-// redirectSession is the session a redirect hands over: none when the
-// response ends it (a Set-Cookie deleting it, or Clear-Site-Data with
-// cookies), the one it sets (a sign-in), or else the request's.
-func redirectSession(header http.Header, r *http.Request, name string, nowMs int64) string {
-	if clearsCookies(header) {
-		return ""
-	}
-	session, state := responseSession(header, name, nowMs)
-	if state == sessionUntouched {
-		return requestSession(r, name)
-	}
-	return session
+	return 0, false
 }
 
 // clearsCookies reports whether a response's Clear-Site-Data removes cookies.
@@ -261,13 +247,4 @@ func clearsCookies(header http.Header) bool {
 		}
 	}
 	return false
-}
-
-// requestSession returns the first session cookie of the request.
-func requestSession(r *http.Request, name string) string {
-	c, err := r.Cookie(name)
-	if err != nil {
-		return ""
-	}
-	return c.Value
 }

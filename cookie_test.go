@@ -2,6 +2,7 @@ package sessioninjector
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -54,8 +55,8 @@ func TestCookieSpec(t *testing.T) {
 			desc:   "secure always, strict, max-age, domain, path",
 			name:   "sid",
 			cookie: CookieConfig{Path: "/app", Domain: ".Example.org", Secure: "true", HTTPOnly: true, SameSite: "Strict", MaxAge: 3600},
-			plain:  "sid=v; Path=/app; Domain=example.org; Max-Age=3600; HttpOnly; Secure; SameSite=Strict",
-			https:  "sid=v; Path=/app; Domain=example.org; Max-Age=3600; HttpOnly; Secure; SameSite=Strict",
+			plain:  "sid=v; Max-Age=3600; Path=/app; Domain=example.org; HttpOnly; Secure; SameSite=Strict",
+			https:  "sid=v; Max-Age=3600; Path=/app; Domain=example.org; HttpOnly; Secure; SameSite=Strict",
 		},
 		{
 			desc:   "secure never, no httpOnly, empty path",
@@ -88,12 +89,13 @@ func TestCookieSpec(t *testing.T) {
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
-			spec, err := newCookieSpec(test.name, test.cookie)
+			spec, err := cookieSpecFor(test.name, test.cookie)
 			require.NoError(t, err)
-			assert.Equal(t, test.plain, setCookie(spec, "v", false))
-			assert.Equal(t, test.https, setCookie(spec, "v", true))
+			c := &sessionCookie{name: test.name, value: "v", age: ageUnknown}
+			assert.Equal(t, test.plain, setCookie(spec, c, false))
+			assert.Equal(t, test.https, setCookie(spec, c, true))
 
-			parsed := (&http.Response{Header: http.Header{"Set-Cookie": {setCookie(spec, "v", true)}}}).Cookies()
+			parsed := (&http.Response{Header: http.Header{"Set-Cookie": {setCookie(spec, c, true)}}}).Cookies()
 			require.Len(t, parsed, 1, "net/http must parse what we write")
 			assert.Equal(t, test.name, parsed[0].Name)
 		})
@@ -107,10 +109,10 @@ func TestCookieSpecErrors(t *testing.T) {
 		cookie CookieConfig
 		err    string
 	}{
-		{desc: "empty name", name: "", err: "cookieName"},
-		{desc: "name with space", name: "a b", err: `cookieName: "a b"`},
-		{desc: "name with =", name: "a=b", err: "cookieName"},
-		{desc: "long name", name: strings.Repeat("n", maxCookieName+1), err: "cookieName"},
+		{desc: "empty name", name: "", err: `cookieNames[0]: "" is not a valid cookie name`},
+		{desc: "name with space", name: "a b", err: `cookieNames[0]: "a b"`},
+		{desc: "name with =", name: "a=b", err: "cookieNames[0]"},
+		{desc: "long name", name: strings.Repeat("n", maxCookieName+1), err: "cookieNames[0]"},
 		{desc: "unknown sameSite", name: "s", cookie: CookieConfig{SameSite: "relaxed"}, err: `cookie.sameSite: "relaxed"`},
 		{desc: "unknown secure", name: "s", cookie: CookieConfig{Secure: "maybe"}, err: `cookie.secure: "maybe"`},
 		{desc: "none without secure", name: "s", cookie: CookieConfig{Secure: "false", SameSite: "none"}, err: "cookie.secure"},
@@ -125,7 +127,7 @@ func TestCookieSpecErrors(t *testing.T) {
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
-			_, err := newCookieSpec(test.name, test.cookie)
+			_, err := cookieSpecFor(test.name, test.cookie)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), test.err)
 		})
@@ -161,46 +163,79 @@ func TestInjectCookie(t *testing.T) {
 	}
 }
 
-func TestResponseSession(t *testing.T) {
+func TestRedirectCookies(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
+	req := []sessionCookie{{name: "_session_id", value: "req", age: ageUnknown}}
 	tests := []struct {
 		desc       string
 		setCookies []string
-		value      string
-		state      int
+		want       []sessionCookie
 	}{
-		{desc: "none", state: sessionUntouched},
-		{desc: "other cookie", setCookies: []string{"theme=dark"}, state: sessionUntouched},
-		{desc: "login", setCookies: []string{"theme=dark", "_session_id=fresh; Path=/; HttpOnly"}, value: "fresh", state: sessionSet},
-		{desc: "last wins", setCookies: []string{"_session_id=a", "_session_id=b"}, value: "b", state: sessionSet},
-		{desc: "empty value", setCookies: []string{"_session_id=; Path=/"}, state: sessionDeleted},
-		{desc: "max-age zero", setCookies: []string{"_session_id=x; Max-Age=0"}, state: sessionDeleted},
-		{desc: "max-age negative", setCookies: []string{"_session_id=x; Max-Age=-1"}, state: sessionDeleted},
-		{desc: "expired", setCookies: []string{"_session_id=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}, state: sessionDeleted},
-		{desc: "future expiry", setCookies: []string{"_session_id=x; Expires=Fri, 01 Jan 2100 00:00:00 GMT"}, value: "x", state: sessionSet},
-		{desc: "set then deleted", setCookies: []string{"_session_id=x", "_session_id=; Max-Age=0"}, state: sessionDeleted},
-		{desc: "RFC 850 expiry", setCookies: []string{"_session_id=deleted; Expires=Thursday, 01-Jan-70 00:00:01 GMT"}, state: sessionDeleted},
-		{desc: "asctime expiry", setCookies: []string{"_session_id=deleted; Expires=Thu Jan  1 00:00:01 1970"}, state: sessionDeleted},
-		{desc: "two-digit year", setCookies: []string{"_session_id=deleted; Expires=Thu, 01 Jan 70 00:00:01 GMT"}, state: sessionDeleted},
-		{desc: "dashed two-digit year", setCookies: []string{"_session_id=deleted; Expires=Thu, 01-Jan-70 00:00:01 GMT"}, state: sessionDeleted},
-		{desc: "future RFC 850 expiry", setCookies: []string{"_session_id=x; Expires=Friday, 01-Jan-44 00:00:00 GMT"}, value: "x", state: sessionSet},
-		{desc: "future asctime expiry", setCookies: []string{"_session_id=x; Expires=Fri Jan  1 00:00:00 2100"}, value: "x", state: sessionSet},
-		{desc: "unreadable expiry", setCookies: []string{"_session_id=x; Expires=tomorrow"}, state: sessionDeleted},
+		{desc: "none", want: req},
+		{desc: "other cookie", setCookies: []string{"theme=dark"}, want: req},
+		{desc: "a name that only starts alike", setCookies: []string{"_session_id_x=1"}, want: req},
+		{desc: "login, a browser-session cookie", setCookies: []string{"theme=dark", "_session_id=fresh; Path=/; HttpOnly"}, want: []sessionCookie{{"_session_id", "fresh", 0}}},
+		{desc: "login with Max-Age", setCookies: []string{"_session_id=fresh; Max-Age=1209600"}, want: []sessionCookie{{"_session_id", "fresh", 1209600}}},
+		{desc: "Max-Age over what browsers keep", setCookies: []string{"_session_id=fresh; Max-Age=99999999"}, want: []sessionCookie{{"_session_id", "fresh", maxCookieAge}}},
+		{desc: "login with Expires in an hour", setCookies: []string{"_session_id=fresh; Expires=" + now.Add(time.Hour).UTC().Format(http.TimeFormat)}, want: []sessionCookie{{"_session_id", "fresh", 3600}}},
+		{desc: "Max-Age wins over Expires", setCookies: []string{"_session_id=fresh; Max-Age=60; Expires=" + now.Add(time.Hour).UTC().Format(http.TimeFormat)}, want: []sessionCookie{{"_session_id", "fresh", 60}}},
+		{desc: "last wins", setCookies: []string{"_session_id=a", "_session_id=b"}, want: []sessionCookie{{"_session_id", "b", 0}}},
+		{desc: "empty value"},
+		{desc: "max-age zero", setCookies: []string{"_session_id=x; Max-Age=0"}},
+		{desc: "max-age negative", setCookies: []string{"_session_id=x; Max-Age=-1"}},
+		{desc: "expired", setCookies: []string{"_session_id=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}},
+		{desc: "future expiry", setCookies: []string{"_session_id=x; Expires=Fri, 01 Jan 2100 00:00:00 GMT"}, want: []sessionCookie{{"_session_id", "x", maxCookieAge}}},
+		{desc: "set then deleted", setCookies: []string{"_session_id=x", "_session_id=; Max-Age=0"}},
+		{desc: "RFC 850 expiry", setCookies: []string{"_session_id=deleted; Expires=Thursday, 01-Jan-70 00:00:01 GMT"}},
+		{desc: "asctime expiry", setCookies: []string{"_session_id=deleted; Expires=Thu Jan  1 00:00:01 1970"}},
+		{desc: "two-digit year", setCookies: []string{"_session_id=deleted; Expires=Thu, 01 Jan 70 00:00:01 GMT"}},
+		{desc: "dashed two-digit year", setCookies: []string{"_session_id=deleted; Expires=Thu, 01-Jan-70 00:00:01 GMT"}},
+		{desc: "future RFC 850 expiry", setCookies: []string{"_session_id=x; Expires=Friday, 01-Jan-44 00:00:00 GMT"}, want: []sessionCookie{{"_session_id", "x", maxCookieAge}}},
+		{desc: "future asctime expiry", setCookies: []string{"_session_id=x; Expires=Fri Jan  1 00:00:00 2100"}, want: []sessionCookie{{"_session_id", "x", maxCookieAge}}},
+		{desc: "unreadable expiry", setCookies: []string{"_session_id=x; Expires=tomorrow"}},
 	}
+	tests[9].setCookies = []string{"_session_id=; Path=/"}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
 			h := http.Header{}
 			if test.setCookies != nil {
 				h["Set-Cookie"] = test.setCookies
 			}
-			value, state := responseSession(h, "_session_id", now.UnixMilli())
-			assert.Equal(t, test.value, value)
-			assert.Equal(t, test.state, state)
+			r := request(http.MethodGet, shopHost, "/", client, "req")
+			assert.Equal(t, test.want, redirectCookies(h, r, []string{"_session_id"}, now.UnixMilli()))
 		})
 	}
 }
 
-func TestRedirectSessionClearSiteData(t *testing.T) {
+func TestRedirectCookiesOfSeveral(t *testing.T) {
+	names := []string{"session", "session.sig"}
+	tests := []struct {
+		desc       string
+		cookie     string
+		setCookies []string
+		want       []sessionCookie
+	}{
+		{desc: "the request's, primary first", cookie: "session.sig=S; theme=x; session=V", want: []sessionCookie{{"session", "V", -1}, {"session.sig", "S", -1}}},
+		{desc: "a secondary alone is no session", cookie: "session.sig=S"},
+		{desc: "login sets both", setCookies: []string{"session=V; Max-Age=100", "session.sig=S; Max-Age=100"}, want: []sessionCookie{{"session", "V", 100}, {"session.sig", "S", 100}}},
+		{desc: "the response's primary, the request's secondary", cookie: "session=old; session.sig=S", setCookies: []string{"session=V; Max-Age=100"}, want: []sessionCookie{{"session", "V", 100}, {"session.sig", "S", -1}}},
+		{desc: "a deleted secondary stays behind", cookie: "session=V; session.sig=S", setCookies: []string{"session.sig=; Max-Age=0"}, want: []sessionCookie{{"session", "V", -1}}},
+		{desc: "a deleted primary ends it", cookie: "session=V; session.sig=S", setCookies: []string{"session=; Max-Age=0", "session.sig=T"}},
+		{desc: "a secondary set without a primary", setCookies: []string{"session.sig=S"}},
+	}
+	for _, test := range tests {
+		t.Run(test.desc, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			if test.cookie != "" {
+				r.Header.Set("Cookie", test.cookie)
+			}
+			h := http.Header{"Set-Cookie": test.setCookies}
+			assert.Equal(t, test.want, redirectCookies(h, r, names, 0))
+		})
+	}
+}
+
+func TestRedirectCookiesClearSiteData(t *testing.T) {
 	tests := []struct {
 		value string
 		clear bool
@@ -217,11 +252,11 @@ func TestRedirectSessionClearSiteData(t *testing.T) {
 		t.Run(test.value, func(t *testing.T) {
 			r := request(http.MethodGet, shopHost, "/", client, "s1")
 			h := http.Header{"Clear-Site-Data": {test.value}, "Set-Cookie": {"_session_id=fresh"}}
-			got := redirectSession(h, r, "_session_id", 0)
+			got := redirectCookies(h, r, []string{"_session_id"}, 0)
 			if test.clear {
 				assert.Empty(t, got, "a sign-out hands nothing over")
 			} else {
-				assert.Equal(t, "fresh", got)
+				assert.Equal(t, []sessionCookie{{"_session_id", "fresh", 0}}, got)
 			}
 		})
 	}

@@ -17,7 +17,7 @@ func FuzzOpenToken(f *testing.F) {
 	}
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Host, r.RemoteAddr = shopHost, client
-	token, _ := issue(src, r, checkout, "s1")
+	token, _ := issue(src, r, checkout, oneCookie("s1"))
 	f.Add(token)
 	f.Add("")
 	f.Add("AQ")
@@ -26,7 +26,9 @@ func FuzzOpenToken(f *testing.F) {
 	f.Add(token + "\n")
 	f.Add("%00")
 
-	dst, err := newHandler(&recorder{}, fuzzConfig(), "fuzz")
+	receiver := fuzzConfig()
+	receiver.DieOnHandshakeFailure = true // every refusal a 403
+	dst, err := newHandler(&recorder{}, receiver, "fuzz")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func FuzzOpenToken(f *testing.F) {
 		cl, err := openToken(dst.codec, tok, checkout)
 		if err == nil {
 			// Only a token sealed by the source above (in this or another fuzzing process) opens.
-			if cl.session != "s1" || cl.target != checkout {
+			if cl.session != "-1 _session_id=s1" || cl.target != checkout {
 				t.Fatalf("accepted a forged token %q: %+v", tok, cl)
 			}
 			return
@@ -45,8 +47,8 @@ func FuzzOpenToken(f *testing.F) {
 		req.URL.RawQuery = "_hs_=" + url.QueryEscape(tok)
 		rec := httptest.NewRecorder()
 		dst.ServeHTTP(rec, req)
-		if rec.Code != http.StatusForbidden {
-			t.Fatalf("status %d for %q", rec.Code, tok)
+		if rec.Code != http.StatusForbidden || len(rec.Header()["Set-Cookie"]) != 0 {
+			t.Fatalf("status %d, Set-Cookie %q for %q", rec.Code, rec.Header()["Set-Cookie"], tok)
 		}
 	})
 }

@@ -13,12 +13,13 @@ import (
 type handler struct {
 	next         http.Handler
 	name         string
-	cookieName   string
 	tokenParam   string
 	tokenQuery   *regexp.Regexp // matches a raw query that may hold tokenParam, literal or percent-encoded
 	tokenKey     *regexp.Regexp // finds tokenParam as a query key (paramKey)
 	lifetimeMs   int64
 	dieOnFailure bool
+	// keepExisting leaves the host's own session when a token arrives (onExistingSession keep).
+	keepExisting bool
 	targets      *hostMatcher // nil: receive only
 	// allowInsecure lets tokens travel to http:// targets that are not loopback hosts.
 	allowInsecure bool
@@ -70,8 +71,15 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	cookieName := strings.TrimSpace(c.CookieName)
-	cookie, err := newCookieSpec(cookieName, c.Cookie)
+	names, err := cookieNameList(c.CookieName, c.CookieNames)
+	if err != nil {
+		return nil, err
+	}
+	cookie, err := newCookieSpec(names, c.Cookie)
+	if err != nil {
+		return nil, err
+	}
+	keepExisting, err := parseExisting(c.OnExistingSession)
 	if err != nil {
 		return nil, err
 	}
@@ -94,12 +102,12 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	return &handler{
 		next:            next,
 		name:            name,
-		cookieName:      cookieName,
 		tokenParam:      tokenParam,
 		tokenQuery:      regexp.MustCompile(regexp.QuoteMeta(tokenParam) + "|%"),
 		tokenKey:        paramKey(tokenParam),
 		lifetimeMs:      lifetime.Milliseconds(),
 		dieOnFailure:    c.DieOnHandshakeFailure,
+		keepExisting:    keepExisting,
 		targets:         targets,
 		allowInsecure:   c.AllowInsecureTargets,
 		wrap:            targets != nil && c.PropagateRedirects,
@@ -126,13 +134,18 @@ func nowMs(h *handler) int64 {
 	return time.Now().UnixMilli()
 }
 
-// issue seals a token handing session to target for this request's
-// client. It issues nothing, and says why at debug level, when there is no
-// session, when its value cannot be a cookie a browser keeps, or when
-// there is no client address.
-func issue(h *handler, r *http.Request, target, session string) (string, bool) {
-	if !cookieFits(h.cookieName, session) {
-		return noToken(h, sessionProblem(h, session))
+// issue seals a token handing a session's cookies to target for this
+// request's client. It issues nothing, and says why at debug level, when
+// there is no session, when a cookie cannot be one a browser keeps, when
+// the token would be too long, or when there is no client address.
+func issue(h *handler, r *http.Request, target string, cookies []sessionCookie) (string, bool) {
+	if len(cookies) == 0 {
+		return noToken(h, "no session cookie "+h.cookie.primary)
+	}
+	for i := range cookies {
+		if !cookieFits(cookies[i].name, cookies[i].value) {
+			return noToken(h, cookieProblem(&cookies[i]))
+		}
 	}
 	client := ""
 	if h.bindClientIP {
@@ -141,18 +154,19 @@ func issue(h *handler, r *http.Request, target, session string) (string, bool) {
 			return noToken(h, "client address not found")
 		}
 	}
-	return seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: session}), true
+	token, plain := seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: encodeCookies(cookies)})
+	if token == "" {
+		return noToken(h, fmt.Sprintf("the session's %d cookies make %d bytes of claims, over the %d a token of %d characters holds", len(cookies), plain, maxPlainBytes, maxTokenChars))
+	}
+	return token, true
 }
 
-// sessionProblem says, without the value, why a session cannot be handed over.
-func sessionProblem(h *handler, session string) string {
-	switch {
-	case session == "":
-		return "no session cookie " + h.cookieName
-	case len(h.cookieName)+1+len(session) > maxCookieBytes:
-		return fmt.Sprintf("cookie %s is %d bytes with its name, over the %d browsers keep", h.cookieName, len(h.cookieName)+1+len(session), maxCookieBytes)
+// cookieProblem says, without the value, why a cookie cannot be handed over.
+func cookieProblem(c *sessionCookie) string {
+	if n := len(c.name) + 1 + len(c.value); n > maxCookieBytes {
+		return fmt.Sprintf("cookie %s is %d bytes with its name, over the %d browsers keep", c.name, n, maxCookieBytes)
 	}
-	return "cookie " + h.cookieName + " holds bytes a cookie value cannot"
+	return "cookie " + c.name + " holds bytes a cookie value cannot"
 }
 
 func noToken(h *handler, why string) (string, bool) {

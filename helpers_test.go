@@ -68,6 +68,31 @@ func newTestHandler(t *testing.T, next http.Handler, edit func(*Config)) (*handl
 	return h, clock
 }
 
+// cookieSpecFor builds the cookie spec of a one-cookie session, as New does.
+func cookieSpecFor(name string, c CookieConfig) (*cookieSpec, error) {
+	names, err := cookieNameList("", []string{name})
+	if err != nil {
+		return nil, err
+	}
+	return newCookieSpec(names, c)
+}
+
+// oneCookie returns the one-cookie session of value, as a request carries it.
+func oneCookie(value string) []sessionCookie {
+	return []sessionCookie{{name: defaultCookieName, value: value, age: ageUnknown}}
+}
+
+// sealed seals cl, failing the test when it is too large.
+func sealed(t testing.TB, c *codec, cl *claims) string {
+	t.Helper()
+	token, plain := seal(c, cl)
+	require.NotEmpty(t, token, "claims of %d bytes do not fit a token", plain)
+	return token
+}
+
+// dies makes a receiver answer refusals with 403 (dieOnHandshakeFailure).
+func dies(c *Config) { c.DieOnHandshakeFailure = true }
+
 func sourceConfig(c *Config) { c.TargetDomains = []string{checkout, "*.example.net"} }
 
 // request builds a browser-like request to host and target with a client address and optional session cookie.
@@ -92,7 +117,7 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 func issueToken(t *testing.T, src *handler, remote, session string) string {
 	t.Helper()
 	r := request(http.MethodGet, shopHost, "/", remote, session)
-	token, ok := issue(src, r, checkout, session)
+	token, ok := issue(src, r, checkout, oneCookie(session))
 	require.True(t, ok)
 	return token
 }

@@ -27,7 +27,13 @@ func TestNewErrors(t *testing.T) {
 		{desc: "bad target", edit: func(c *Config) { c.TargetDomains = []string{"*.*.example.com"} }, err: "targetDomains"},
 		{desc: "relative handoffPath", edit: func(c *Config) { c.HandoffPath = "handoff" }, err: "handoffPath"},
 		{desc: "handoffPath with query", edit: func(c *Config) { c.HandoffPath = "/h?x" }, err: "handoffPath"},
-		{desc: "bad cookie name", edit: func(c *Config) { c.CookieName = "a;b" }, err: "cookieName"},
+		{desc: "bad cookie name", edit: func(c *Config) { c.CookieName = "a;b" }, err: "cookieNames[0]"},
+		{desc: "cookieName and cookieNames differ", edit: func(c *Config) { c.CookieName = "sid"; c.CookieNames = []string{"session"} }, err: `cookieName: "sid" differs from cookieNames[0] "session"`},
+		{desc: "a cookie name twice", edit: func(c *Config) { c.CookieNames = []string{"session", "session.sig", "session"} }, err: `cookieNames[2]: "session" is listed twice`},
+		{desc: "an empty cookie name", edit: func(c *Config) { c.CookieNames = []string{"session", " "} }, err: "cookieNames[1]"},
+		{desc: "too many cookie names", edit: func(c *Config) { c.CookieNames = strings.Split("a b c d e f g h i j k l m n o p q", " ") }, err: "cookieNames: 17 names, at most 16"},
+		{desc: "__Secure- secondary not secure", edit: func(c *Config) { c.CookieNames = []string{"sid", "__Secure-remember"}; c.Cookie.Secure = "false" }, err: "cookie.secure"},
+		{desc: "bad onExistingSession", edit: func(c *Config) { c.OnExistingSession = "merge" }, err: `onExistingSession: "merge" must be replace or keep`},
 		{desc: "bad sameSite", edit: func(c *Config) { c.Cookie.SameSite = "sometimes" }, err: "cookie.sameSite"},
 		{desc: "none without secure", edit: func(c *Config) { c.Cookie.SameSite = "none"; c.Cookie.Secure = "false" }, err: "cookie.secure"},
 		{desc: "__Host- with domain", edit: func(c *Config) { c.CookieName = "__Host-sid"; c.Cookie.Domain = "example.org" }, err: "__Host-"},
@@ -63,10 +69,11 @@ func TestNewDefaults(t *testing.T) {
 	built, err := New(context.Background(), http.NotFoundHandler(), cfg, "mw")
 	require.NoError(t, err)
 	h := built.(*handler)
-	assert.Equal(t, "_session_id", h.cookieName)
+	assert.Equal(t, []string{"_session_id"}, h.cookie.names)
 	assert.Equal(t, "_hs_", h.tokenParam)
 	assert.Equal(t, int64(5000), h.lifetimeMs)
-	assert.True(t, h.dieOnFailure)
+	assert.False(t, h.dieOnFailure, "a refused token leads on, without the session")
+	assert.False(t, h.keepExisting, "the source's session replaces the host's own")
 	assert.Nil(t, h.targets, "receive only by default")
 	assert.False(t, h.wrap)
 	assert.Equal(t, noRoute, h.handoffPath, "no handoff endpoint without targets")
@@ -166,7 +173,7 @@ func TestEffectiveSettings(t *testing.T) {
 		want []string
 	}{
 		{desc: "defaults", want: []string{
-			"cookieName=_session_id", "tokenParam=_hs_", "tokenLifetime=5000ms", "targetDomains=none (receive only)",
+			"cookieNames=_session_id", "onExistingSession=replace", "tokenParam=_hs_", "tokenLifetime=5000ms", "targetDomains=none (receive only)",
 			"allowInsecureTargets=false", "handoffPath=off", "replayPerClient=64", "replayStore=memory",
 			"secret=set", "previousSecrets=0", `cookie="; Path=/; HttpOnly; SameSite=Lax"`,
 		}},
@@ -222,7 +229,7 @@ func TestNewLogsEffectiveSettings(t *testing.T) {
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	require.Len(t, lines, 1, string(out))
-	assert.True(t, strings.HasPrefix(lines[0], `sessioninjector "shop@file": effective settings: cookieName=_session_id `), lines[0])
+	assert.True(t, strings.HasPrefix(lines[0], `sessioninjector "shop@file": effective settings: cookieNames=_session_id `), lines[0])
 	assert.NotContains(t, lines[0], testSecret)
 }
 

@@ -78,22 +78,32 @@ func queryRefusal(h *handler, query string, tokens int, err error) (*refusal, bo
 
 // redeem verifies a token and serves the request with its session, or refuses it.
 func redeem(h *handler, rw http.ResponseWriter, r *http.Request, token string) {
-	if cl, why := verify(h, r, token); why == nil {
-		serveRedeemed(h, rw, r, cl, token)
+	if cookies, why := verify(h, r, token); why == nil {
+		serveRedeemed(h, rw, r, cookies, token)
 	} else {
 		serveRefusal(h, rw, r, why)
 	}
 }
 
-// serveRedeemed sets the session cookie on this host and answers with a
-// 303 to the URL without the token (cleanURL; always for a method other
-// than GET or HEAD, so that no request body reaches the backend with an
-// injected session; and for a Cookie header too long to rewrite), or
-// passes the request on, stripped of the token and carrying the session.
-func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cl *claims, token string) {
+// serveRedeemed sets the session's cookies on this host (unless it keeps
+// its own, onExistingSession keep) and answers with a 303 to the URL
+// without the token (cleanURL; always for a method other than GET or
+// HEAD, so that no request body reaches the backend with an injected
+// session; and for a Cookie header too long to rewrite), or passes the
+// request on, stripped of the token and carrying the session.
+func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cookies []sessionCookie, token string) {
 	header := rw.Header()
 	https := isHTTPS(r)
-	header["Set-Cookie"] = append(header["Set-Cookie"], setCookie(h.cookie, cl.session, https))
+	var stale []string
+	switch {
+	case h.keepExisting && hasCookie(r, h.cookie.primary):
+		h.logf("token redeemed, this host's own session kept (onExistingSession keep)")
+		cookies = nil
+	case len(cookies) == 1 && len(h.cookie.names) == 1:
+		header["Set-Cookie"] = append(header["Set-Cookie"], setCookie(h.cookie, &cookies[0], https))
+	default:
+		stale = setSession(h.cookie, header, r, cookies, https)
+	}
 	noStore(header)
 	if h.cleanURL || r.Method != http.MethodGet && r.Method != http.MethodHead || tooManyCookies(r.Header) {
 		header["Location"] = []string{cleanLocation(r, withoutToken(r.URL.RawQuery, h.tokenParam, token), https)}
@@ -101,18 +111,19 @@ func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cl *clai
 		return
 	}
 	stripToken(h, r, token)
-	injectCookie(r.Header, h.cookieName, cl.session)
+	injectSession(r.Header, cookies, stale)
 	h.next.ServeHTTP(&protectedWriter{ResponseWriter: rw}, r)
 }
 
 // verify checks a token and, last of all, redeems it.
-func verify(h *handler, r *http.Request, token string) (*claims, *refusal) {
+func verify(h *handler, r *http.Request, token string) ([]sessionCookie, *refusal) {
 	cl, err := openToken(h.codec, token, normalizeHost(r.Host))
 	if err != nil {
 		return nil, tokenRefusal(err)
 	}
 	now := nowMs(h)
-	if age := now - cl.createdMs; age < -maxFutureSkewMs || age >= cl.lifetimeMs || age >= h.lifetimeMs {
+	age := now - cl.createdMs
+	if age < -maxFutureSkewMs || age >= cl.lifetimeMs || age >= h.lifetimeMs {
 		return nil, ageRefusal(age)
 	}
 	if h.bindClientIP && !sameRemote(h, r, cl.clientIP) {
@@ -120,8 +131,9 @@ func verify(h *handler, r *http.Request, token string) (*claims, *refusal) {
 			return nil, why
 		}
 	}
-	if !cookieFits(h.cookieName, cl.session) {
-		return nil, refusalSession
+	cookies, why := decodeCookies(cl.session, h.cookie.names, age)
+	if why != nil {
+		return nil, why
 	}
 	// The record is kept for the token's own lifetime, never shorter than
 	// the time it can be accepted in.
@@ -130,7 +142,7 @@ func verify(h *handler, r *http.Request, token string) (*claims, *refusal) {
 			return nil, why
 		}
 	}
-	return cl, nil
+	return cookies, nil
 }
 
 // sameRemote settles the common case of client binding without parsing:

@@ -2,6 +2,7 @@ package sessioninjector
 
 import (
 	"encoding/base64"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -114,9 +115,6 @@ func TestReceiveRefusals(t *testing.T) {
 		header   http.Header
 		before   func(t *testing.T, dst *handler, clock *testClock)
 		category string
-		// alwaysDies: answered 403 even without dieOnHandshakeFailure,
-		// since stripping the token would loop over the whole query.
-		alwaysDies bool
 	}{
 		{desc: "tampered", query: "_hs_=" + tampered, category: reasonInvalid},
 		{desc: "truncated", query: "_hs_=" + good[:len(good)-4], category: reasonInvalid},
@@ -124,9 +122,9 @@ func TestReceiveRefusals(t *testing.T) {
 		{desc: "bare parameter", query: "_hs_", category: reasonInvalid},
 		{desc: "garbage", query: "_hs_=%00%FF<script>", category: reasonInvalid},
 		{desc: "oversized token", query: "_hs_=" + strings.Repeat("A", maxTokenChars+1), category: reasonInvalid},
-		{desc: "oversized query", query: "_hs_=" + strings.Repeat("A", 100_000), category: reasonTooLarge, alwaysDies: true},
-		{desc: "too many parameters", query: "_hs_=" + good + strings.Repeat("&a", maxQueryParts), category: reasonTooLarge, alwaysDies: true},
-		{desc: "too many parameters, none of them a token", query: "x=%zz&_hs_" + strings.Repeat("&a", maxQueryParts), category: reasonTooLarge, alwaysDies: true},
+		{desc: "oversized query", query: "_hs_=" + strings.Repeat("A", 100_000), category: reasonTooLarge},
+		{desc: "too many parameters", query: "_hs_=" + good + strings.Repeat("&a", maxQueryParts), category: reasonTooLarge},
+		{desc: "too many parameters, none of them a token", query: "x=%zz&_hs_" + strings.Repeat("&a", maxQueryParts), category: reasonTooLarge},
 		{desc: "malformed value of the token", query: "_hs_=" + good + "%zz", category: reasonInvalid},
 		{desc: "malformed value of the encoded token", query: "%5Fhs%5F=%zz", category: reasonInvalid},
 		{desc: "token after a semicolon", query: "x=1;_hs_=" + good, category: reasonInvalid},
@@ -169,10 +167,13 @@ func TestReceiveRefusals(t *testing.T) {
 				redeemID(dst.replay, "other", "c1", clock.t.UnixMilli()+60_000, clock.t.UnixMilli(), 1, 0)
 			}},
 	}
+	// Each refusal in three settings: dieOnHandshakeFailure (a page for a
+	// navigation, plain text for anything else), and without it a GET
+	// navigation (a 303 to the URL without the token) and a form's POST
+	// (stripped and passed on).
 	for _, test := range tests {
-		for _, die := range []bool{true, false} {
-			name := test.desc + map[bool]string{true: " (403)", false: " (strip)"}[die]
-			t.Run(name, func(t *testing.T) {
+		for _, mode := range []string{"403", "303", "POST"} {
+			t.Run(test.desc+" ("+mode+")", func(t *testing.T) {
 				// The backend asks for caching and full referrers: the tokened URL gets neither.
 				backend := &recorder{respond: func(rw http.ResponseWriter, _ *http.Request) {
 					rw.Header().Set("Cache-Control", "public, max-age=600")
@@ -180,7 +181,7 @@ func TestReceiveRefusals(t *testing.T) {
 					_, _ = rw.Write([]byte("page"))
 				}}
 				dst, clock := newTestHandler(t, backend, func(c *Config) {
-					c.DieOnHandshakeFailure = die
+					c.DieOnHandshakeFailure = mode == "403"
 					if test.edit != nil {
 						test.edit(c)
 					}
@@ -196,32 +197,54 @@ func TestReceiveRefusals(t *testing.T) {
 				if remote == "" {
 					remote = client
 				}
-				r := request(http.MethodGet, host, "/p?keep=1&"+test.query, remote, "")
+				method := http.MethodGet
+				if mode == "POST" {
+					method = http.MethodPost
+				}
+				r := request(method, host, "/p?keep=1&"+test.query, remote, "")
 				r.Header.Set("Cookie", "_session_id=mine")
 				for k, v := range test.header {
 					r.Header[k] = v
+				}
+				nav := navigation(r.Header)
+				clean := "http://" + host + "/p?keep=1"
+				if test.category == reasonTooLarge {
+					clean = "http://" + host + "/p"
 				}
 				rec := serve(dst, r)
 				assert.Empty(t, rec.Header()["Set-Cookie"], "no cookie set on failure")
 				assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 				assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
-				if die || test.alwaysDies {
+				switch {
+				case mode == "303" && nav:
+					assert.Equal(t, http.StatusSeeOther, rec.Code)
+					assert.Equal(t, clean, rec.Header().Get("Location"), "on to the URL without the token")
+					assert.Equal(t, 0, backend.calls)
+				case nav && (mode == "403" || test.category == reasonTooLarge):
+					assert.Equal(t, http.StatusForbidden, rec.Code)
+					assert.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
+					assert.Contains(t, rec.Header().Get("Content-Security-Policy"), "default-src 'none'")
+					assert.Contains(t, rec.Body.String(), refusalWords[test.category], "the reason in plain words")
+					assert.Contains(t, rec.Body.String(), `<a href="`+html.EscapeString(clean)+`">`, "a way on")
+					assert.Contains(t, rec.Body.String(), "session handoff refused: "+test.category)
+					assert.NotContains(t, rec.Body.String(), "_hs_")
+					assert.Equal(t, 0, backend.calls)
+				case mode == "403" || test.category == reasonTooLarge:
 					assert.Equal(t, http.StatusForbidden, rec.Code)
 					assert.Equal(t, "session handoff refused: "+test.category+"\n", rec.Body.String())
-					assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 					assert.Equal(t, "text/plain; charset=utf-8", rec.Header().Get("Content-Type"))
 					assert.Equal(t, 0, backend.calls)
-					return
+				default:
+					require.Equal(t, 1, backend.calls)
+					assert.Equal(t, http.StatusOK, rec.Code)
+					assert.Equal(t, []string{"no-store"}, rec.Header()["Cache-Control"], "the backend's caching replaced")
+					assert.Equal(t, []string{"no-referrer"}, rec.Header()["Referrer-Policy"], "the backend's policy replaced")
+					assert.Equal(t, "page", rec.Body.String())
+					assert.NotContains(t, backend.req.URL.RawQuery, "hs")
+					assert.NotContains(t, backend.req.RequestURI, "_hs_")
+					assert.Contains(t, backend.req.URL.RawQuery, "keep=1")
+					assert.Equal(t, "_session_id=mine", backend.req.Header.Get("Cookie"), "nothing injected")
 				}
-				require.Equal(t, 1, backend.calls)
-				assert.Equal(t, http.StatusOK, rec.Code)
-				assert.Equal(t, []string{"no-store"}, rec.Header()["Cache-Control"], "the backend's caching replaced")
-				assert.Equal(t, []string{"no-referrer"}, rec.Header()["Referrer-Policy"], "the backend's policy replaced")
-				assert.Equal(t, "page", rec.Body.String())
-				assert.NotContains(t, backend.req.URL.RawQuery, "hs")
-				assert.NotContains(t, backend.req.RequestURI, "_hs_")
-				assert.Contains(t, backend.req.URL.RawQuery, "keep=1")
-				assert.Equal(t, "_session_id=mine", backend.req.Header.Get("Cookie"), "nothing injected")
 			})
 		}
 	}
@@ -271,7 +294,7 @@ func TestReceiveBehindProxy(t *testing.T) {
 	src, _ := newTestHandler(t, nil, func(c *Config) { sourceConfig(c); c.IPStrategy.ExcludedIPs = []string{"10.0.0.0/8"} })
 	r := request(http.MethodGet, shopHost, "/", "10.0.0.1:1", "s1")
 	r.Header.Set("X-Forwarded-For", "198.51.100.7, 10.0.0.2")
-	token, ok := issue(src, r, checkout, "s1")
+	token, ok := issue(src, r, checkout, oneCookie("s1"))
 	require.True(t, ok)
 
 	dst, _ := newTestHandler(t, &recorder{}, func(c *Config) { c.IPStrategy.Depth = 1 })
@@ -283,7 +306,7 @@ func TestReceiveBehindProxy(t *testing.T) {
 func TestReceiveConcurrentRedemption(t *testing.T) {
 	src, _ := newTestHandler(t, nil, sourceConfig)
 	token := issueToken(t, src, client, "s1")
-	dst, _ := newTestHandler(t, &recorder{}, nil)
+	dst, _ := newTestHandler(t, &recorder{}, dies)
 	var ok, replayed atomic.Int64
 	var wg sync.WaitGroup
 	for i := 0; i < 100; i++ {
@@ -308,7 +331,7 @@ func TestReceiveConcurrentRedemption(t *testing.T) {
 func TestReceiveDoesNotBurnTokenOnWrongClient(t *testing.T) {
 	src, _ := newTestHandler(t, nil, sourceConfig)
 	token := issueToken(t, src, client, "s1")
-	dst, _ := newTestHandler(t, &recorder{}, nil)
+	dst, _ := newTestHandler(t, &recorder{}, dies)
 	rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, "203.0.113.1:1", ""))
 	assert.Equal(t, http.StatusForbidden, rec.Code, "a link previewer elsewhere is refused")
 	rec = serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))
@@ -317,10 +340,10 @@ func TestReceiveDoesNotBurnTokenOnWrongClient(t *testing.T) {
 
 func TestReceiveInvalidSessionInToken(t *testing.T) {
 	src, _ := newTestHandler(t, nil, sourceConfig)
-	dst, clock := newTestHandler(t, &recorder{}, nil)
+	dst, clock := newTestHandler(t, &recorder{}, dies)
 	for _, session := range []string{"a;b", "a b", "a\r\nX: y", strings.Repeat("x", maxCookieBytes+1)} {
-		cl := claims{createdMs: clock.t.UnixMilli(), lifetimeMs: 5000, target: checkout, clientIP: "192.0.2.10", session: session}
-		token := seal(src.codec, &cl)
+		cl := claims{createdMs: clock.t.UnixMilli(), lifetimeMs: 5000, target: checkout, clientIP: "192.0.2.10", session: "-1 _session_id=" + session}
+		token := sealed(t, src.codec, &cl)
 		rec := serve(dst, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))
 		assert.Equal(t, http.StatusForbidden, rec.Code, "%q", session)
 		assert.Empty(t, rec.Header()["Set-Cookie"])

@@ -94,8 +94,8 @@ func notStream(h http.Header) bool {
 
 // propagate adds a token to a redirect's Location when it points at an
 // allowed target other than the request's own host and the client has a
-// session: the one the response sets (a sign-in), none when it ends it (a
-// sign-out), or else the request's. It also forbids caching the redirect
+// session: the cookies the browser holds once it has the response (see
+// redirectCookies). It also forbids caching the redirect
 // and sending its URL as a referrer. When it adds no token it removes any
 // token parameter it did not mint from such a Location; any other Location
 // is left byte for byte.
@@ -132,11 +132,8 @@ func redirectToken(h *handler, header http.Header, r *http.Request, target strin
 			return noToken(h, why)
 		}
 	}
-	var session string
 	if len(header["Set-Cookie"]) == 0 && len(header["Clear-Site-Data"]) == 0 {
-		session = requestSession(r, h.cookieName)
-	} else {
-		session = redirectSession(header, r, h.cookieName, nowMs(h))
+		return issue(h, r, target, requestCookies(r, h.cookie.names))
 	}
-	return issue(h, r, target, session)
+	return issue(h, r, target, redirectCookies(header, r, h.cookie.names, nowMs(h)))
 }

@@ -20,6 +20,7 @@ func TestRedirectPropagation(t *testing.T) {
 		location   string
 		setCookies []string
 		session    string // request cookie
+		wantClaims string // the token's cookies, when not the default ones
 		host       string
 		header     http.Header
 		https      bool   // the request arrived over HTTPS
@@ -80,7 +81,8 @@ func TestRedirectPropagation(t *testing.T) {
 		{desc: "logout with an asctime expiry", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=deleted; Expires=Thu Jan  1 00:00:01 1970"}},
 		{desc: "logout with a two-digit year", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=deleted; Expires=Thu, 01-Jan-70 00:00:01 GMT"}},
 		{desc: "unreadable expiry", status: 302, location: "https://checkout.example.org/", session: "s1", setCookies: []string{"_session_id=fresh; Expires=some day"}},
-		{desc: "login with a future RFC 850 expiry", status: 302, location: "https://checkout.example.org/", setCookies: []string{"_session_id=fresh; Expires=Friday, 01-Jan-44 00:00:00 GMT"}, wantToken: true},
+		{desc: "login with a future RFC 850 expiry", status: 302, location: "https://checkout.example.org/", setCookies: []string{"_session_id=fresh; Expires=Friday, 01-Jan-44 00:00:00 GMT"}, wantToken: true,
+			wantClaims: "34560000 _session_id=fresh"},
 		{desc: "logout by Clear-Site-Data cookies", status: 302, location: "https://checkout.example.org/", session: "s1", clearSiteData: `"cache", "cookies"`},
 		{desc: "logout by Clear-Site-Data all", status: 302, location: "https://checkout.example.org/", session: "s1", clearSiteData: `"*"`},
 		{desc: "Clear-Site-Data of the cache only", status: 302, location: "https://checkout.example.org/", session: "s1", clearSiteData: `"cache"`, wantToken: true},
@@ -150,10 +152,13 @@ func TestRedirectPropagation(t *testing.T) {
 			cl, err := openToken(h.codec, tokenFrom(t, loc, "_hs_"), target)
 			require.NoError(t, err)
 			assert.Equal(t, "192.0.2.10", cl.clientIP)
-			if test.session != "" {
-				assert.Equal(t, test.session, cl.session)
-			} else {
-				assert.Equal(t, "fresh", cl.session)
+			switch {
+			case test.wantClaims != "":
+				assert.Equal(t, test.wantClaims, cl.session, "the lifetime the response gives, capped at 400 days")
+			case test.session != "":
+				assert.Equal(t, "-1 _session_id="+test.session, cl.session, "the request's cookie, its lifetime unknown")
+			default:
+				assert.Equal(t, "0 _session_id=fresh", cl.session, "the response's browser-session cookie")
 			}
 		})
 	}

@@ -83,7 +83,7 @@ func TestRedisReplayStore(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, rec.Code)
 	rec = serve(second, request(http.MethodGet, checkout, "/?_hs_="+token, client, ""))
 	assert.Equal(t, http.StatusForbidden, rec.Code, "a replica sharing the store refuses the replay")
-	assert.Equal(t, "session handoff refused: already used\n", rec.Body.String())
+	assert.Contains(t, rec.Body.String(), "session handoff refused: already used")
 
 	count := 0
 	keys.Range(func(k, v any) bool {
@@ -109,7 +109,7 @@ func TestRedisReplayStoreUnavailable(t *testing.T) {
 		cookie  bool
 	}{
 		{desc: "reject", onError: "reject", die: true, status: http.StatusForbidden},
-		{desc: "reject and strip", onError: "reject", die: false, status: http.StatusOK},
+		{desc: "reject, on to the URL without the token", onError: "reject", die: false, status: http.StatusSeeOther},
 		{desc: "allow", onError: "allow", die: true, status: http.StatusSeeOther, cookie: true},
 	}
 	for _, test := range tests {
@@ -120,7 +120,7 @@ func TestRedisReplayStoreUnavailable(t *testing.T) {
 			assert.Equal(t, test.status, rec.Code)
 			assert.Equal(t, test.cookie, len(rec.Header()["Set-Cookie"]) == 1)
 			if test.status == http.StatusForbidden {
-				assert.Equal(t, "session handoff refused: unavailable\n", rec.Body.String())
+				assert.Contains(t, rec.Body.String(), "session handoff refused: unavailable")
 			}
 		})
 	}

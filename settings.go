@@ -18,11 +18,15 @@ func effectiveSettings(h *handler, c *Config) string {
 	if strings.TrimSpace(c.Secret) == "" {
 		secret = "random per process"
 	}
-	return fmt.Sprintf("cookieName=%s tokenParam=%s tokenLifetime=%dms dieOnHandshakeFailure=%t targetDomains=%s "+
+	existing := existingReplace
+	if h.keepExisting {
+		existing = existingKeep
+	}
+	return fmt.Sprintf("cookieNames=%s onExistingSession=%s tokenParam=%s tokenLifetime=%dms dieOnHandshakeFailure=%t targetDomains=%s "+
 		"allowInsecureTargets=%t propagateRedirects=%t handoffPath=%s cleanURL=%t singleUse=%t bindClientIP=%t "+
 		"ipv4Prefix=%d ipv6Prefix=%d ipStrategy.depth=%d ipStrategy.excludedIPs=%d cookie=%q (over HTTPS %q) "+
 		"replayCacheSize=%d replayPerClient=%d replayStore=%s secret=%s previousSecrets=%d",
-		h.cookieName, h.tokenParam, h.lifetimeMs, h.dieOnFailure, targetList(c.TargetDomains),
+		strings.Join(h.cookie.names, ","), existing, h.tokenParam, h.lifetimeMs, h.dieOnFailure, targetList(c.TargetDomains),
 		h.allowInsecure, h.wrap, handoff, h.cleanURL, h.singleUse, h.bindClientIP,
 		h.clients.v4Bits, h.clients.v6Bits, h.clients.depth, len(h.clients.excluded), h.cookie.plainSuffix, h.cookie.secureSuffix,
 		h.replayCap, h.replayPerClient, storeSettings(h), secret, previousCount(c.PreviousSecrets))

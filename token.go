@@ -20,15 +20,19 @@ import (
 // The additional data binds the version, the key id, the purpose and the
 // target host, so a token sealed for one host never opens on another. The
 // random nonce doubles as the token's id for single use. The plaintext is
-// three newline-separated fields, the session last:
+// newline-separated fields, the session's cookies last, one line each:
 //
-//	createdMs*10⁶ + lifetimeMs | client address | session
+//	createdMs*10⁶ + lifetimeMs | client address | age name=value | …
 //
-// (the lifetime is below 10⁶ ms, so one decimal number carries both times).
+// (the lifetime is below 10⁶ ms, so one decimal number carries both times;
+// a cookie's age is the seconds it has left, 0 for a browser-session
+// cookie, -1 when unknown). A token is at most maxTokenChars characters:
+// what Traefik's query caps accept on arrival, and far below what
+// browsers keep in a URL.
 // Sealing and opening are a handful of standard-library calls with the
 // per-key parts prepared in New.
 const (
-	tokenVersion    byte = 3
+	tokenVersion    byte = 4
 	keyIDSize            = 4
 	nonceSize            = 12
 	tagSize              = 16
@@ -37,13 +41,15 @@ const (
 	maxTokenChars        = 8192
 	minSecretBytes       = 32
 	claimFields          = 3
-	lifetimeScale        = 1_000_000 // lifetimes stay below it (maxLifetime is 10 minutes)
+	// maxPlainBytes is the longest plaintext whose token fits maxTokenChars.
+	maxPlainBytes = maxTokenChars*6/8 - minTokenBytes
+	lifetimeScale = 1_000_000 // lifetimes stay below it (maxLifetime is 10 minutes)
 )
 
 const (
 	tokenKeyLabel = "sessioninjector v1 token key"
 	keyIDLabel    = "sessioninjector v1 key id"
-	purposeLabel  = "sessioninjector v3 handoff\x00"
+	purposeLabel  = "sessioninjector v4 handoff\x00"
 )
 
 var (
@@ -62,7 +68,7 @@ type claims struct {
 	lifetimeMs int64  // the sender's lifetime
 	target     string // normalized host the token is for: bound as additional data, not in the plaintext
 	clientIP   string // the client's address, empty when unbound
-	session    string // the session cookie's value
+	session    string // the session's cookies, as encodeCookies writes them
 	id         string // the nonce, unique per token: the key of single use
 }
 
@@ -121,15 +127,19 @@ func hmacSHA256(secret, label string) []byte {
 	return mac.Sum(nil)
 }
 
-// seal returns a token for cl under a fresh random nonce.
+// seal returns a token for cl under a fresh random nonce, or the length
+// of its plaintext when the token would be over maxTokenChars.
 // (crypto/rand.Read never fails: it would crash the process instead.)
-func seal(c *codec, cl *claims) string {
+func seal(c *codec, cl *claims) (string, int) {
 	plain := strconv.FormatInt(cl.createdMs*lifetimeScale+cl.lifetimeMs, 10) + "\n" + cl.clientIP + "\n" + cl.session
+	if len(plain) > maxPlainBytes {
+		return "", len(plain)
+	}
 	out := make([]byte, tokenHeaderSize+nonceSize, tokenHeaderSize+nonceSize+len(plain)+tagSize)
 	copy(out, c.sealKey.header)
 	nonce := out[tokenHeaderSize:]
 	_, _ = rand.Read(nonce)
-	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(c.sealKey.adPrefix+cl.target)))
+	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(c.sealKey.adPrefix+cl.target))), 0
 }
 
 // openToken authenticates and decrypts a token addressed to host.

@@ -27,7 +27,7 @@ func mustCodec(t *testing.T, secrets ...string) *codec {
 func TestTokenRoundTrip(t *testing.T) {
 	c := mustCodec(t, testSecret)
 	in := testClaims()
-	token := seal(c, in)
+	token := sealed(t, c, in)
 	assert.NotContains(t, token, "=")
 	assert.NotContains(t, token, in.session, "the session must not appear in clear")
 
@@ -39,7 +39,7 @@ func TestTokenRoundTrip(t *testing.T) {
 	in.id = out.id
 	assert.Equal(t, in, out)
 
-	again := seal(c, testClaims())
+	again := sealed(t, c, testClaims())
 	assert.NotEqual(t, token, again, "nonce and id are random")
 }
 
@@ -47,7 +47,7 @@ func TestTokenSessionWithNewlines(t *testing.T) {
 	c := mustCodec(t, testSecret)
 	in := testClaims()
 	in.session = "a\nb\nc"
-	token := seal(c, in)
+	token := sealed(t, c, in)
 	out, err := openToken(c, token, checkout)
 	require.NoError(t, err)
 	assert.Equal(t, "a\nb\nc", out.session, "the session is the last field and may hold anything")
@@ -58,20 +58,20 @@ func TestTokenRotation(t *testing.T) {
 	rotated := mustCodec(t, testSecret2, testSecret)
 	removed := mustCodec(t, testSecret2)
 
-	token := seal(old, testClaims())
+	token := sealed(t, old, testClaims())
 	_, err := openToken(rotated, token, checkout)
 	require.NoError(t, err, "a previous secret still opens")
 	_, err = openToken(removed, token, checkout)
 	require.ErrorIs(t, err, errTokenKey, "a removed secret no longer opens")
 
-	fresh := seal(rotated, testClaims())
+	fresh := sealed(t, rotated, testClaims())
 	_, err = openToken(old, fresh, checkout)
 	require.ErrorIs(t, err, errTokenKey, "new tokens use the new secret")
 }
 
 func TestTokenRefusals(t *testing.T) {
 	c := mustCodec(t, testSecret)
-	token := seal(c, testClaims())
+	token := sealed(t, c, testClaims())
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	require.NoError(t, err)
 
@@ -127,7 +127,7 @@ func TestTokenRefusals(t *testing.T) {
 
 func TestTokenEveryBitFlipRefused(t *testing.T) {
 	c := mustCodec(t, testSecret)
-	token := seal(c, testClaims())
+	token := sealed(t, c, testClaims())
 	raw, _ := base64.RawURLEncoding.DecodeString(token)
 	for i := range raw {
 		for bit := 0; bit < 8; bit++ {

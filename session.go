@@ -1,0 +1,255 @@
+package sessioninjector
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// sessionCookie is one cookie of a carried session.
+type sessionCookie struct {
+	name  string
+	value string
+	// age is the seconds the cookie has left: 0 until the browser closes,
+	// ageUnknown when the source did not see it (cookie.maxAge applies).
+	age int
+}
+
+const (
+	ageUnknown = -1
+	// maxCookieAge is the longest lifetime browsers keep: 400 days.
+	maxCookieAge = 400 * 24 * 3600
+)
+
+// requestCookies returns the session's cookies a request carries, the
+// primary first, or none without the primary.
+func requestCookies(r *http.Request, names []string) []sessionCookie {
+	c, err := r.Cookie(names[0])
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	cookies := []sessionCookie{{name: c.Name, value: c.Value, age: ageUnknown}}
+	for _, name := range names[1:] {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" {
+			cookies = append(cookies, sessionCookie{name: name, value: c.Value, age: ageUnknown})
+		}
+	}
+	return cookies
+}
+
+// redirectCookies is the session a redirect hands over: none when the
+// response ends it (a Set-Cookie deleting the primary, or Clear-Site-Data
+// with cookies); else the cookies the browser holds once it has the
+// response: those the response sets, with the lifetimes it gives them,
+// and the request's others.
+func redirectCookies(header http.Header, r *http.Request, names []string, nowMs int64) []sessionCookie {
+	if clearsCookies(header) {
+		return nil
+	}
+	set := responseCookies(header["Set-Cookie"], names)
+	if set == nil {
+		return requestCookies(r, names)
+	}
+	var cookies []sessionCookie
+	for i, name := range names {
+		if set[i] == nil {
+			if c, err := r.Cookie(name); err == nil && c.Value != "" {
+				cookies = append(cookies, sessionCookie{name: name, value: c.Value, age: ageUnknown})
+			}
+		} else if age, alive := cookieAge(set[i], nowMs); alive {
+			cookies = append(cookies, sessionCookie{name: name, value: set[i].Value, age: age})
+		}
+		if len(cookies) == 0 {
+			return nil // no primary
+		}
+	}
+	return cookies
+}
+
+// responseCookies returns, by position in names, the last Set-Cookie of a
+// response for each of the session's cookies (nil for one it does not
+// set), or nil when it sets none of them.
+func responseCookies(lines, names []string) []*http.Cookie {
+	if !setsAny(lines, names) {
+		return nil
+	}
+	found := make([]*http.Cookie, len(names))
+	resp := http.Response{Header: http.Header{"Set-Cookie": lines}}
+	for _, c := range resp.Cookies() {
+		for i, name := range names {
+			if c.Name == name {
+				found[i] = c
+			}
+		}
+	}
+	return found
+}
+
+// setsAny reports whether a Set-Cookie line names one of the session's cookies.
+func setsAny(lines, names []string) bool {
+	for _, line := range lines {
+		line = strings.TrimSpace(line)
+		for _, name := range names {
+			if strings.HasPrefix(line, name) && strings.HasPrefix(line[len(name):], "=") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cookieAge reads a Set-Cookie's lifetime: the seconds it gives the
+// cookie (0 until the browser closes), or not alive when it deletes it:
+// an empty value, Max-Age <= 0, an expiry in the past or in no date format
+// a browser reads (a sign-out is never mistaken for a session).
+func cookieAge(c *http.Cookie, nowMs int64) (int, bool) {
+	if c.Value == "" || c.MaxAge < 0 {
+		return 0, false
+	}
+	if c.MaxAge > 0 {
+		return capAge(int64(c.MaxAge)), true
+	}
+	if c.RawExpires == "" {
+		return 0, true
+	}
+	at, ok := expiresMs(c)
+	if !ok || at <= nowMs {
+		return 0, false
+	}
+	return capAge((at - nowMs + 999) / 1000), true
+}
+
+// capAge bounds a lifetime in seconds to what browsers keep.
+func capAge(seconds int64) int {
+	if seconds > maxCookieAge {
+		return maxCookieAge
+	}
+	return int(seconds)
+}
+
+// encodeCookies writes a session's cookies as a token's last claim: one
+// "age name=value" line each, the primary first. Names and values hold no
+// space or newline.
+func encodeCookies(cookies []sessionCookie) string {
+	if len(cookies) == 1 {
+		return strconv.Itoa(cookies[0].age) + " " + cookies[0].name + "=" + cookies[0].value
+	}
+	lines := make([]string, len(cookies))
+	for i, c := range cookies {
+		lines[i] = strconv.Itoa(c.age) + " " + c.name + "=" + c.value
+	}
+	return strings.Join(lines, "\n")
+}
+
+// decodeCookies reads a token's cookies back, each checked: one of names,
+// the primary first, none twice, a value browsers keep, a lifetime in
+// range, less the seconds the token took to arrive.
+func decodeCookies(s string, names []string, elapsedMs int64) ([]sessionCookie, *refusal) {
+	lines := strings.SplitN(s, "\n", len(names)+1)
+	if len(lines) > len(names) {
+		return nil, newRefusal(reasonInvalid, fmt.Sprintf("token carries more than the %d cookies of cookieNames", len(names)))
+	}
+	cookies := make([]sessionCookie, len(lines))
+	for i, line := range lines {
+		c, why := decodeCookie(line, elapsedMs)
+		if why != nil {
+			return nil, why
+		}
+		if why := placeCookie(c.name, names, cookies[:i]); why != nil {
+			return nil, why
+		}
+		cookies[i] = c
+	}
+	return cookies, nil
+}
+
+// decodeCookie reads one "age name=value" line.
+func decodeCookie(line string, elapsedMs int64) (sessionCookie, *refusal) {
+	ageText, pair, _ := strings.Cut(line, " ")
+	name, value, _ := strings.Cut(pair, "=")
+	age, err := strconv.Atoi(ageText)
+	if err != nil || age < ageUnknown || age > maxCookieAge || !cookieFits(name, value) {
+		return sessionCookie{}, refusalSession
+	}
+	if age > 0 && elapsedMs >= 1000 {
+		if age -= int(elapsedMs / 1000); age < 1 {
+			age = 1
+		}
+	}
+	return sessionCookie{name: name, value: value, age: age}, nil
+}
+
+// placeCookie checks that a decoded cookie's name is the primary when it
+// comes first, one of names otherwise, and not one already read.
+func placeCookie(name string, names []string, before []sessionCookie) *refusal {
+	if len(before) == 0 {
+		if name != names[0] {
+			return newRefusal(reasonInvalid, fmt.Sprintf("token's first cookie %q is not the primary %q (cookieNames differ between the instances)", name, names[0]))
+		}
+		return nil
+	}
+	for _, c := range before {
+		if c.name == name {
+			return newRefusal(reasonInvalid, fmt.Sprintf("token carries cookie %q twice", name))
+		}
+	}
+	for _, n := range names[1:] {
+		if n == name {
+			return nil
+		}
+	}
+	return newRefusal(reasonInvalid, fmt.Sprintf("token carries cookie %q, which is not one of cookieNames", name))
+}
+
+// hasCookie reports whether a request carries a non-empty cookie of that name.
+func hasCookie(r *http.Request, name string) bool {
+	c, err := r.Cookie(name)
+	return err == nil && c.Value != ""
+}
+
+// setSession adds the Set-Cookie headers of a redeemed session to an
+// answer, and those deleting the session's other cookies the request
+// still carries (a stale secondary cookie must not outlive the session
+// that replaced it), whose names it returns.
+func setSession(s *cookieSpec, header http.Header, r *http.Request, cookies []sessionCookie, https bool) []string {
+	lines := header["Set-Cookie"]
+	for i := range cookies {
+		lines = append(lines, setCookie(s, &cookies[i], https))
+	}
+	var stale []string
+	if len(s.names) > len(cookies) && len(r.Header["Cookie"]) != 0 {
+		stale = staleCookies(s.names, cookies, r)
+		for _, name := range stale {
+			lines = append(lines, expireCookie(s, name, https))
+		}
+	}
+	header["Set-Cookie"] = lines
+	return stale
+}
+
+// staleCookies are the session's cookies that a request carries and a redeemed session does not.
+func staleCookies(names []string, cookies []sessionCookie, r *http.Request) []string {
+	var stale []string
+	for _, name := range names {
+		carried := false
+		for _, c := range cookies {
+			carried = carried || c.name == name
+		}
+		if !carried && hasCookie(r, name) {
+			stale = append(stale, name)
+		}
+	}
+	return stale
+}
+
+// injectSession makes a redeemed session's cookies the request's, and
+// removes the stale ones.
+func injectSession(h http.Header, cookies []sessionCookie, stale []string) {
+	for _, c := range cookies {
+		injectCookie(h, c.name, c.value)
+	}
+	for _, name := range stale {
+		replaceCookie(h, name, "")
+	}
+}
