@@ -39,13 +39,13 @@ func TestInvalidConfigurationDisablesOnlyItsRouter(t *testing.T) {
 
 	e := &env{t: t, tr: tr}
 	assert.Equal(t, "enabled", rd.Routers["good@file"].Status)
-	assert.Equal(t, http.StatusOK, e.newBrowser("").get("http://"+checkoutHost+"/").Status)
+	assert.Equal(t, http.StatusOK, e.newBrowser("").Get("http://"+checkoutHost+"/").Status)
 	for _, b := range bad {
 		t.Run(b.name, func(t *testing.T) {
 			mw := rd.Middlewares[b.name+"@file"]
 			assert.NotEqual(t, "enabled", rd.Routers[b.name+"@file"].Status)
 			assert.True(t, strings.Contains(strings.Join(mw.Error, " "), b.want), "middleware errors %q should name %s", mw.Error, b.want)
-			h := e.newBrowser("").withT(t).get("http://checkout-" + b.name + ".test/")
+			h := e.newBrowser("").WithT(t).Get("http://checkout-" + b.name + ".test/")
 			assert.NotEqual(t, http.StatusOK, h.Status, "a broken router must not serve the app")
 		})
 	}

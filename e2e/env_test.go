@@ -71,3 +71,9 @@ func newEnv(t *testing.T) *env {
 	tr := harness.Start(t, harness.Options{Dynamic: siteConfig(app)})
 	return &env{t: t, tr: tr}
 }
+
+// newBrowser returns a navigator connecting to e's Traefik from localIP
+// ("" for the default).
+func (e *env) newBrowser(localIP string) *harness.Navigator {
+	return harness.NewNavigator(e.t, e.tr.Client(localIP))
+}

@@ -14,9 +14,9 @@ func TestHandOffBetweenTwoTraefikInstances(t *testing.T) {
 	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
 	trs := harness.StartN(t, 2, harness.Options{Dynamic: siteConfig(app)})
 	hosts := harness.Hosts{shopHost: trs[0], checkoutHost: trs[1]}
-	b := &browser{t: t, c: hosts.Client("")}
+	b := harness.NewNavigator(t, hosts.Client(""))
 
-	session := b.signIn(shopHost, "Quinn")
-	hops := b.visit(http.MethodPost, "http://"+shopHost+"/pay", nil)
-	assertArrivedSignedIn(t, hops, "http://"+checkoutHost+"/?from=pay", "Quinn", session)
+	session := b.SignIn(shopHost, "Quinn")
+	hops := b.Visit(http.MethodPost, "http://"+shopHost+"/pay", nil)
+	harness.AssertArrivedSignedIn(t, hops, "http://"+checkoutHost+"/?from=pay", "Quinn", session)
 }

@@ -42,12 +42,12 @@ func TestClientAddressBehindAProxy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr.Update(t, ipStrategyConfig(app, tt.strategy))
-			issuer := e.newBrowser("127.0.0.2").withT(t).withHeader("X-Forwarded-For", tt.issueXFF)
-			issuer.signIn(shopHost, "Rita")
-			loc := issuer.handoff(shopHost, checkout)
-			require.NotEmpty(t, token(loc), "no token issued")
-			user := e.newBrowser("127.0.0.3").withT(t).withHeader("X-Forwarded-For", tt.useXFF)
-			h := user.get(loc)
+			issuer := e.newBrowser("127.0.0.2").WithT(t).WithHeader("X-Forwarded-For", tt.issueXFF)
+			issuer.SignIn(shopHost, "Rita")
+			loc := issuer.Handoff(shopHost, checkout)
+			require.NotEmpty(t, harness.Token(loc), "no token issued")
+			user := e.newBrowser("127.0.0.3").WithT(t).WithHeader("X-Forwarded-For", tt.useXFF)
+			h := user.Get(loc)
 			assert.Equal(t, tt.wantStatus, h.Status, h.Body)
 			if tt.wantStatus == http.StatusForbidden {
 				assert.Contains(t, h.Body, "wrong client")
@@ -57,9 +57,9 @@ func TestClientAddressBehindAProxy(t *testing.T) {
 
 	t.Run("an entry point that does not trust X-Forwarded-For", func(t *testing.T) {
 		strict := harness.Start(t, harness.Options{Dynamic: ipStrategyConfig(app, map[string]any{"depth": 1})})
-		b := (&env{t: t, tr: strict}).newBrowser("").withHeader("X-Forwarded-For", "203.0.113.5")
-		b.signIn(shopHost, "Sam")
-		loc := b.handoff(shopHost, checkout)
+		b := (&env{t: t, tr: strict}).newBrowser("").WithHeader("X-Forwarded-For", "203.0.113.5")
+		b.SignIn(shopHost, "Sam")
+		loc := b.Handoff(shopHost, checkout)
 		assert.Equal(t, checkout, loc, "no client address, so no token")
 	})
 }

@@ -94,23 +94,23 @@ func TestRedisCredentialsAndDatabase(t *testing.T) {
 	tr := harness.Start(t, harness.Options{Dynamic: d, AllowLog: []string{rejectLogLine}})
 	e := &env{t: t, tr: tr}
 	b := e.newBrowser("")
-	session := b.signIn(shopHost, "Ada")
+	session := b.SignIn(shopHost, "Ada")
 
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := b.withT(t)
+			b := b.WithT(t)
 			minted := time.Now()
-			loc := b.handoff(shopHost, "http://"+tt.host+"/")
-			h := b.get(loc)
+			loc := b.Handoff(shopHost, "http://"+tt.host+"/")
+			h := b.Get(loc)
 			if tt.refusedWith != "" {
-				assertRefused(t, b, h, "unavailable")
+				harness.AssertRefused(t, b, h, "unavailable")
 				line := requireLogLine(t, tr, `"`+strings.TrimSuffix(tt.host, harness.TestDomain), "handoff refused (unavailable)", tt.refusedWith)
 				assert.Contains(t, line, redis.Addr, "the log names the Redis address")
 				assert.Empty(t, redis.Keys(t, tt.db, tt.prefix+"*"), "nothing recorded")
 				return
 			}
 			require.Equal(t, http.StatusSeeOther, h.Status, "redeem on %s: %s", tt.host, h.Body)
-			assertSessionCookie(t, h, session)
+			harness.AssertSessionCookie(t, h, session)
 			keys := redis.Keys(t, tt.db, tt.prefix+"*")
 			require.Len(t, keys, 1, "one key under %q in db %d", tt.prefix, tt.db)
 			ttl := redis.TTL(t, tt.db, keys[0])
@@ -120,8 +120,8 @@ func TestRedisCredentialsAndDatabase(t *testing.T) {
 			assert.LessOrEqual(t, ttl, authTokenLifetime+redisKeySkew, "TTL of %s", keys[0])
 			assert.GreaterOrEqual(t, ttl, authTokenLifetime+redisKeySkew-elapsed-10*time.Millisecond,
 				"TTL of %s, %s after minting", keys[0], elapsed)
-			again := e.newBrowser("").withT(t)
-			assertRefused(t, again, again.get(loc), "already used")
+			again := e.newBrowser("").WithT(t)
+			harness.AssertRefused(t, again, again.Get(loc), "already used")
 		})
 	}
 

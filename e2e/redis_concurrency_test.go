@@ -44,7 +44,7 @@ func TestConcurrentRedemptionsAcrossReplicas(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			h, err := navigateGET(redeemers[i%len(redeemers)], loc)
+			h, err := harness.Navigate(redeemers[i%len(redeemers)], http.MethodGet, loc, nil, nil)
 			if err != nil {
 				outcomes[i] = "transport error: " + err.Error()
 				return

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,37 +28,15 @@ var redisStore = harness.RedisStore
 // merged is harness.Merged: the union of maps, later ones winning.
 var merged = harness.Merged
 
-// navigateGET makes one GET navigation like browser.send, without a
-// testing.T, so that goroutines can use it; redirects are not followed.
-func navigateGET(c *http.Client, target string) (hop, error) {
-	req, err := http.NewRequest(http.MethodGet, target, nil)
-	if err != nil {
-		return hop{}, fmt.Errorf("GET %s: %w", target, err)
-	}
-	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
-	req.Header.Set("Sec-Fetch-Mode", "navigate")
-	req.Header.Set("Sec-Fetch-Dest", "document")
-	resp, err := c.Do(req)
-	if err != nil {
-		return hop{}, fmt.Errorf("GET %s: %w", target, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return hop{}, fmt.Errorf("GET %s: read body: %w", target, err)
-	}
-	return hop{Method: http.MethodGet, URL: target, Status: resp.StatusCode, Header: resp.Header, Body: string(data)}, nil
-}
-
 // mintToken asks the shop at host, through c (signed in), for a hand-off
 // to target, and returns the token URL it redirects to.
 func mintToken(c *http.Client, host, target string) (string, error) {
-	h, err := navigateGET(c, "http://"+host+"/_session/handoff?"+url.Values{"to": {target}}.Encode())
+	h, err := harness.Navigate(c, http.MethodGet, "http://"+host+harness.HandoffPath+"?"+url.Values{"to": {target}}.Encode(), nil, nil)
 	if err != nil {
 		return "", err
 	}
 	loc := h.Header.Get("Location")
-	if h.Status != http.StatusSeeOther || token(loc) == "" {
+	if h.Status != http.StatusSeeOther || harness.Token(loc) == "" {
 		return "", fmt.Errorf("hand-off on %s to %s: %d, Location %q: %.200s", host, target, h.Status, loc, h.Body)
 	}
 	return loc, nil
@@ -68,20 +45,20 @@ func mintToken(c *http.Client, host, target string) (string, error) {
 // classifyRedemption names what a GET of a token URL got: outcomeArrived,
 // refusedPrefix + reason for a well-formed 403 refusal, or a description
 // of anything else (which no test expects).
-func classifyRedemption(h hop) string {
+func classifyRedemption(h harness.Hop) string {
 	switch h.Status {
 	case http.StatusSeeOther:
-		if len(sessionCookies(h)) == 1 && token(h.Header.Get("Location")) == "" {
+		if len(harness.SessionCookies(h)) == 1 && harness.Token(h.Header.Get("Location")) == "" {
 			return outcomeArrived
 		}
 	case http.StatusForbidden:
-		if reason, ok := strings.CutPrefix(h.Body, refusalBody); ok && len(sessionCookies(h)) == 0 &&
+		if reason, ok := strings.CutPrefix(h.Body, refusalBody); ok && len(harness.SessionCookies(h)) == 0 &&
 			strings.Contains(h.Header.Get("Cache-Control"), "no-store") {
 			return refusedPrefix + strings.TrimSuffix(reason, "\n")
 		}
 	}
 	return fmt.Sprintf("unexpected %d (Location %q, %d session cookies): %.100s",
-		h.Status, h.Header.Get("Location"), len(sessionCookies(h)), h.Body)
+		h.Status, h.Header.Get("Location"), len(harness.SessionCookies(h)), h.Body)
 }
 
 // signedInClients returns one client per instance, sharing one cookie jar
@@ -94,7 +71,7 @@ func signedInClients(t *testing.T, trs []*harness.Traefik, name string) []*http.
 		clients[i] = tr.Client("")
 		clients[i].Jar = clients[0].Jar
 	}
-	(&browser{t: t, c: clients[0]}).signIn(shopHost, name)
+	harness.NewNavigator(t, clients[0]).SignIn(shopHost, name)
 	return clients
 }
 

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net/http"
 	"testing"
 	"time"
 
@@ -54,28 +53,28 @@ func TestRedisOutage(t *testing.T) {
 	tr := harness.Start(t, harness.Options{Dynamic: outageConfig(app, redis.Addr), AllowLog: []string{allowLogLine, rejectLogLine}})
 	e := &env{t: t, tr: tr}
 	shop := e.newBrowser("")
-	session := shop.signIn(shopHost, "Olga")
+	session := shop.SignIn(shopHost, "Olga")
 
 	// redeem mints a token for target and redeems it in a fresh browser,
 	// following redirects; it returns the browser and every hop.
-	redeem := func(t *testing.T, target string) (*browser, []hop) {
+	redeem := func(t *testing.T, target string) (*harness.Navigator, []harness.Hop) {
 		t.Helper()
-		loc := shop.withT(t).handoff(shopHost, target)
-		b := e.newBrowser("").withT(t)
-		return b, b.visit(http.MethodGet, loc, nil)
+		loc := shop.WithT(t).Handoff(shopHost, target)
+		b := e.newBrowser("").WithT(t)
+		return b, b.Follow(loc)
 	}
 	// Each middleware's behaviour with Redis up, down, and up again.
 	works := map[string]func(t *testing.T){
 		"reject": func(t *testing.T) {
 			_, hops := redeem(t, "http://"+checkoutHost+"/")
-			assertArrivedSignedIn(t, hops, "http://"+checkoutHost+"/", "Olga", session)
+			harness.AssertArrivedSignedIn(t, hops, "http://"+checkoutHost+"/", "Olga", session)
 		},
 		"allow": func(t *testing.T) {
-			loc := shop.withT(t).handoff(shopHost, "http://"+checkoutAllow+"/")
-			b := e.newBrowser("").withT(t)
-			assertArrivedSignedIn(t, b.visit(http.MethodGet, loc, nil), "http://"+checkoutAllow+"/", "Olga", session)
-			again := e.newBrowser("").withT(t)
-			assertRefused(t, again, again.get(loc), "already used")
+			loc := shop.WithT(t).Handoff(shopHost, "http://"+checkoutAllow+"/")
+			b := e.newBrowser("").WithT(t)
+			harness.AssertArrivedSignedIn(t, b.Follow(loc), "http://"+checkoutAllow+"/", "Olga", session)
+			again := e.newBrowser("").WithT(t)
+			harness.AssertRefused(t, again, again.Get(loc), "already used")
 		},
 		"strip": func(t *testing.T) {
 			_, hops := redeem(t, "http://"+checkoutLax+"/_debug/request?x=1")
@@ -86,16 +85,16 @@ func TestRedisOutage(t *testing.T) {
 	}
 	down := map[string]func(t *testing.T){
 		"reject": func(t *testing.T) {
-			loc := shop.withT(t).handoff(shopHost, "http://"+checkoutHost+"/")
-			b := e.newBrowser("").withT(t)
-			assertRefused(t, b, b.get(loc), "unavailable")
+			loc := shop.WithT(t).Handoff(shopHost, "http://"+checkoutHost+"/")
+			b := e.newBrowser("").WithT(t)
+			harness.AssertRefused(t, b, b.Get(loc), "unavailable")
 			line := requireLogLine(t, tr, `"checkout@`, "handoff refused (unavailable)", redis.Addr)
 			assert.Contains(t, line, "replay store unavailable")
 			requireLogLine(t, tr, " ERR ", `"checkout@`, rejectLogLine, redis.Addr)
 		},
 		"allow": func(t *testing.T) {
 			_, hops := redeem(t, "http://"+checkoutAllow+"/")
-			assertArrivedSignedIn(t, hops, "http://"+checkoutAllow+"/", "Olga", session)
+			harness.AssertArrivedSignedIn(t, hops, "http://"+checkoutAllow+"/", "Olga", session)
 			requireLogLine(t, tr, `"checkout-allow@`, allowLogLine, redis.Addr)
 		},
 		"strip": func(t *testing.T) {
@@ -104,8 +103,8 @@ func TestRedisOutage(t *testing.T) {
 			v := decodeView(t, hops[0])
 			assert.Equal(t, "/_debug/request?x=1", v.RequestURI, "token stripped, other parameters kept")
 			assert.Empty(t, sessionValues(v.Cookie), "no session injected")
-			assert.Empty(t, sessionCookies(hops[0]), "no session cookie set")
-			assert.Empty(t, b.cookie(checkoutLax))
+			assert.Empty(t, harness.SessionCookies(hops[0]), "no session cookie set")
+			assert.Empty(t, b.Cookie(checkoutLax))
 		},
 	}
 	runAll := func(t *testing.T, cases map[string]func(t *testing.T)) {
@@ -124,8 +123,8 @@ func TestRedisOutage(t *testing.T) {
 	var attempts int
 	for {
 		attempts++
-		loc := shop.handoff(shopHost, "http://"+checkoutHost+"/")
-		outcome := classifyRedemption(e.newBrowser("").get(loc))
+		loc := shop.Handoff(shopHost, "http://"+checkoutHost+"/")
+		outcome := classifyRedemption(e.newBrowser("").Get(loc))
 		if outcome == outcomeArrived {
 			break
 		}
@@ -146,12 +145,12 @@ func TestRedisOutage(t *testing.T) {
 				redis.Thaw(t)
 			}
 		}()
-		loc := shop.withT(t).handoff(shopHost, "http://"+checkoutHost+"/")
-		b := e.newBrowser("").withT(t)
+		loc := shop.WithT(t).Handoff(shopHost, "http://"+checkoutHost+"/")
+		b := e.newBrowser("").WithT(t)
 		start := time.Now()
-		h := b.get(loc)
+		h := b.Get(loc)
 		took := time.Since(start)
-		assertRefused(t, b, h, "unavailable")
+		harness.AssertRefused(t, b, h, "unavailable")
 		assert.GreaterOrEqual(t, took, outageRedisTimeout, "refused before the timeout: Redis is hung, not down")
 		assert.Less(t, took, outageRedisTimeout+time.Second, "a hung Redis costs a redemption about redis.timeout")
 		redis.Thaw(t)

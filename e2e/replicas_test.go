@@ -18,18 +18,18 @@ func TestSingleUseAcrossReplicasWithRedis(t *testing.T) {
 	app := harness.StartDemoApp(t, demoApp, "http://"+shopHost, "http://"+checkoutHost)
 	d := harness.ShopCheckout(harness.ShopCheckoutOptions{App: app, Redis: redis.Addr})
 	replicas := harness.StartN(t, 2, harness.Options{Dynamic: d, AllowLog: []string{rejectLogLine}})
-	onA := &browser{t: t, c: harness.Hosts{"": replicas[0]}.Client("")}
-	onB := &browser{t: t, c: harness.Hosts{"": replicas[1]}.Client("")}
+	onA := harness.NewNavigator(t, harness.Hosts{"": replicas[0]}.Client(""))
+	onB := harness.NewNavigator(t, harness.Hosts{"": replicas[1]}.Client(""))
 
-	onA.signIn(shopHost, "Tess")
-	loc := onA.handoff(shopHost, "http://"+checkoutHost+"/")
-	require.NotEmpty(t, token(loc))
-	assert.Equal(t, http.StatusSeeOther, onB.get(loc).Status, "redeemed on replica B")
-	again := &browser{t: t, c: harness.Hosts{"": replicas[0]}.Client("")}
-	assertRefused(t, again, again.get(loc), "already used")
+	onA.SignIn(shopHost, "Tess")
+	loc := onA.Handoff(shopHost, "http://"+checkoutHost+"/")
+	require.NotEmpty(t, harness.Token(loc))
+	assert.Equal(t, http.StatusSeeOther, onB.Get(loc).Status, "redeemed on replica B")
+	again := harness.NewNavigator(t, harness.Hosts{"": replicas[0]}.Client(""))
+	harness.AssertRefused(t, again, again.Get(loc), "already used")
 
-	unused := onA.handoff(shopHost, "http://"+checkoutHost+"/")
+	unused := onA.Handoff(shopHost, "http://"+checkoutHost+"/")
 	redis.Stop()
-	late := &browser{t: t, c: harness.Hosts{"": replicas[1]}.Client("")}
-	assertRefused(t, late, late.get(unused), "unavailable")
+	late := harness.NewNavigator(t, harness.Hosts{"": replicas[1]}.Client(""))
+	harness.AssertRefused(t, late, late.Get(unused), "unavailable")
 }

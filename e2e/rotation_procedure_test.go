@@ -130,7 +130,7 @@ func TestKeyRotationProcedure(t *testing.T) {
 	}
 	trs := harness.StartN(t, 2, harness.Options{Dynamic: config(oldSecret)})
 	clients := signedInClients(t, trs, "Rosa")
-	(&browser{t: t, c: clients[0]}).signIn(shopOther, "Rosa")
+	harness.NewNavigator(t, clients[0]).SignIn(shopOther, "Rosa")
 	redeemers := make([]*http.Client, len(trs))
 	for i, tr := range trs {
 		redeemers[i] = tr.Client("")
@@ -169,7 +169,7 @@ func TestKeyRotationProcedure(t *testing.T) {
 				traffic.record(k, "mint failed: "+err.Error())
 				continue
 			}
-			h, err := navigateGET(redeemers[1-from], loc)
+			h, err := harness.Navigate(redeemers[1-from], http.MethodGet, loc, nil, nil)
 			if err != nil {
 				traffic.record(k, "transport error: "+err.Error())
 				continue
@@ -235,9 +235,9 @@ func TestKeyRotationProcedure(t *testing.T) {
 		}
 	}
 	for i, tr := range trs {
-		b := &browser{t: t, c: tr.Client("")}
+		b := harness.NewNavigator(t, tr.Client(""))
 		t.Run(fmt.Sprintf("old-secret token on instance %d", i), func(t *testing.T) {
-			assertRefused(t, b.withT(t), b.withT(t).get(kept), "invalid")
+			harness.AssertRefused(t, b.WithT(t), b.WithT(t).Get(kept), "invalid")
 		})
 	}
 }

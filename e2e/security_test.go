@@ -184,7 +184,7 @@ func (e *secEnv) freshToken(t *testing.T, ip, target string) string {
 	resp := e.do(t, ip, http.MethodGet, secHandoffURL(secShop, target), "", withSession())
 	require.Equal(t, http.StatusSeeOther, resp.Status, resp.Body)
 	loc := resp.Header.Get("Location")
-	require.NotEmpty(t, token(loc), "no token in %q", loc)
+	require.NotEmpty(t, harness.Token(loc), "no token in %q", loc)
 	return loc
 }
 
@@ -237,7 +237,7 @@ func TestSecurityInTraefik(t *testing.T) {
 			assert.Equal(t, checkoutURL, resp.Header.Get("Location"), status)
 		}
 		resp := e.do(t, "", http.MethodPost, redirectURL(secShop, url.Values{"to": {checkoutURL}}), "amount=100", withSession())
-		assert.NotEmpty(t, token(resp.Header.Get("Location")), "a 302 after a POST is followed with a GET and keeps its token")
+		assert.NotEmpty(t, harness.Token(resp.Header.Get("Location")), "a 302 after a POST is followed with a GET and keeps its token")
 	})
 
 	t.Run("a POST carrying a token never reaches the backend", func(t *testing.T) {
@@ -287,7 +287,7 @@ func TestSecurityInTraefik(t *testing.T) {
 		resp := e.do(t, "", http.MethodGet, secHandoffURL(secShop, checkoutURL), "", http.Header{"Cookie": {"_session_id=" + big + "x"}})
 		assert.Equal(t, checkoutURL, resp.Header.Get("Location"), "4097 bytes with the name")
 		resp = e.do(t, "", http.MethodGet, secHandoffURL(secShop, checkoutURL), "", http.Header{"Cookie": {"_session_id=" + big}})
-		assert.NotEmpty(t, token(resp.Header.Get("Location")), "4096 bytes with the name")
+		assert.NotEmpty(t, harness.Token(resp.Header.Get("Location")), "4096 bytes with the name")
 	})
 
 	t.Run("tokened pages are never cached nor sent on as referrers", func(t *testing.T) {
@@ -353,7 +353,7 @@ func TestBulkyInputsInTraefik(t *testing.T) {
 			var resp secResponse
 			took := timed(func() { resp = e.do(t, "", http.MethodGet, "http://"+tt.host+target, "", tt.header) })
 			assert.Equal(t, tt.want, resp.Status, resp.Body)
-			assert.Empty(t, token(resp.Header.Get("Location")))
+			assert.Empty(t, harness.Token(resp.Header.Get("Location")))
 			t.Logf("%s: %s with the plugin, %s without", tt.name, took, baseline)
 			assert.Less(t, took, 2*baseline+100*time.Millisecond, "no interpreted loop over the input")
 		})

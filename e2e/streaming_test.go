@@ -11,6 +11,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
 // event is one server-sent event and when it arrived after the request.
@@ -22,7 +24,7 @@ type event struct {
 // readEvents opens the demo app's event stream on host with the given
 // request headers and returns the response's status and headers and every
 // event with its arrival time.
-func readEvents(t *testing.T, b *browser, host string, header http.Header) (int, http.Header, []event) {
+func readEvents(t *testing.T, b *harness.Navigator, host string, header http.Header) (int, http.Header, []event) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, "http://"+host+"/_debug/sse?n=4&interval=150ms", nil)
 	require.NoError(t, err)
@@ -30,7 +32,7 @@ func readEvents(t *testing.T, b *browser, host string, header http.Header) (int,
 		req.Header[k] = v
 	}
 	start := time.Now()
-	resp, err := b.c.Do(req)
+	resp, err := b.Client().Do(req)
 	require.NoError(t, err, "GET %s", req.URL)
 	defer resp.Body.Close()
 	var events []event
@@ -53,9 +55,9 @@ func readEvents(t *testing.T, b *browser, host string, header http.Header) (int,
 func TestStreaming(t *testing.T) {
 	e := newEnv(t)
 	b := e.newBrowser("")
-	session := b.signIn(shopHost, "Kim")
+	session := b.SignIn(shopHost, "Kim")
 	for _, h := range []string{checkoutHost, checkoutShrt, checkoutPlain} {
-		b.setCookie(h, session)
+		b.SetCookie(h, session)
 	}
 	// Hosts with the middleware watching redirects, with a receive-only
 	// middleware (no targetDomains: nothing to watch), and the baseline.
@@ -73,7 +75,7 @@ func TestStreaming(t *testing.T) {
 		for _, host := range hosts {
 			t.Run("SSE/"+c.name+"/"+host, func(t *testing.T) {
 				t.Parallel()
-				status, header, events := readEvents(t, b.withT(t), host, c.header)
+				status, header, events := readEvents(t, b.WithT(t), host, c.header)
 				assert.Equal(t, http.StatusOK, status)
 				assert.Equal(t, "text/event-stream", header.Get("Content-Type"))
 				require.Len(t, events, 4)
@@ -107,12 +109,12 @@ func TestStreaming(t *testing.T) {
 		for _, host := range hosts {
 			t.Run("WebSocket/"+c.name+"/"+host, func(t *testing.T) {
 				t.Parallel()
-				d := websocket.Dialer{NetDialContext: e.tr.DialContext(""), HandshakeTimeout: 5 * time.Second, Jar: b.c.Jar}
+				d := websocket.Dialer{NetDialContext: e.tr.DialContext(""), HandshakeTimeout: 5 * time.Second, Jar: b.Client().Jar}
 				conn, resp, err := d.Dial("ws://"+host+"/_debug/ws", c.header) //nolint:bodyclose // gorilla/websocket: a handshake response's body need not be closed
 				require.NoError(t, err, "dial %s", host)
 				defer conn.Close()
 				assert.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
-				assert.Empty(t, sessionCookies(hop{Header: resp.Header}), "no cookie on an upgrade")
+				assert.Empty(t, harness.SessionCookies(harness.Hop{Header: resp.Header}), "no cookie on an upgrade")
 				require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
 				for _, m := range messages {
 					require.NoError(t, conn.WriteMessage(m.kind, m.data))

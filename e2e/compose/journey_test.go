@@ -18,7 +18,7 @@ import (
 // journey signs in on the app's shop as name, follows the shop page's
 // hand-off link and checks the browser arrives signed in on the checkout
 // with a clean URL. It returns the hops of the hand-off.
-func journey(t *testing.T, b *browser, app types.ServiceConfig, name string) []hop {
+func journey(t *testing.T, b *harness.Navigator, app types.ServiceConfig, name string) []harness.Hop {
 	t.Helper()
 	shop, checkout := Environment(app, "DEMO_SHOP_URL"), Environment(app, "DEMO_CHECKOUT_URL")
 	shopURL, err := url.Parse(shop)
@@ -26,18 +26,18 @@ func journey(t *testing.T, b *browser, app types.ServiceConfig, name string) []h
 	checkoutURL, err := url.Parse(checkout)
 	require.NoError(t, err)
 
-	session := b.signIn(shopURL.Host, name)
-	home := b.get(shop + "/")
+	session := b.SignIn(shopURL.Host, name)
+	home := b.Get(shop + "/")
 	require.Contains(t, home.Body, "Signed in as "+html.EscapeString(name))
-	m := handoffLink.FindStringSubmatch(home.Body)
+	m := harness.HandoffLink.FindStringSubmatch(home.Body)
 	require.NotNil(t, m, "no hand-off link on the shop page:\n%s", home.Body)
 
-	hops := b.visit(shop + html.UnescapeString(m[1]))
+	hops := b.Follow(shop + html.UnescapeString(m[1]))
 	require.Len(t, hops, 3, "hand-off, clean redirect, page")
 	assert.Equal(t, http.StatusSeeOther, hops[0].Status)
 	assert.True(t, strings.HasPrefix(hops[1].URL, checkout+"/?"), "the token goes to the checkout: %s", hops[1].URL)
-	assertArrivedSignedIn(t, hops, checkout+"/", name, session)
-	assert.Equal(t, session, b.cookie(checkoutURL.Host))
+	harness.AssertArrivedSignedIn(t, hops, checkout+"/", name, session)
+	assert.Equal(t, session, b.Cookie(checkoutURL.Host))
 	return hops
 }
 
@@ -48,7 +48,7 @@ func TestDefaultProfileJourney(t *testing.T) {
 	prof := Profiles[0]
 	p := mustLoad(t, prof.Selects()...)
 	published := StartProfile(t, p, prof, demoApp, nil)
-	b := &browser{t: t, c: PublishedClient(published)}
+	b := harness.NewNavigator(t, PublishedClient(published))
 	journey(t, b, mustService(t, p, prof.App), "Zoé")
 }
 
@@ -78,13 +78,13 @@ func TestHAProfileJourney(t *testing.T) {
 	require.NoError(t, err)
 	require.NotSame(t, published[shopURL.Port()], published[checkoutURL.Port()], "the shop and the checkout are served by different replicas")
 
-	b := &browser{t: t, c: PublishedClient(published)}
+	b := harness.NewNavigator(t, PublishedClient(published))
 	hops := journey(t, b, app, "Hana")
 
 	replay, err := url.Parse(hops[1].URL)
 	require.NoError(t, err)
 	replay.Host = checkoutURL.Hostname() + ":" + shopURL.Port() // the same checkout host, through the other replica
-	again := &browser{t: t, c: PublishedClient(published)}
-	assertRefused(t, again, again.get(replay.String()), "already used")
+	again := harness.NewNavigator(t, PublishedClient(published))
+	harness.AssertRefused(t, again, again.Get(replay.String()), "already used")
 	assert.NotEmpty(t, redis.Keys(t, 0, "sessioninjector:*"), "the redemption is recorded in Redis under the default key prefix")
 }
