@@ -132,8 +132,8 @@ func hmacSHA256(secret, label string) []byte {
 // (crypto/rand.Read never fails: it would crash the process instead.)
 func seal(c *codec, cl *claims) (string, int) {
 	plain := strconv.FormatInt(cl.createdMs*lifetimeScale+cl.lifetimeMs, 10) + "\n" + cl.clientIP + "\n" + cl.session
-	if len(plain) > maxPlainBytes {
-		return "", len(plain)
+	if n := len(plain); n > maxPlainBytes {
+		return "", n
 	}
 	out := make([]byte, tokenHeaderSize+nonceSize, tokenHeaderSize+nonceSize+len(plain)+tagSize)
 	copy(out, c.sealKey.header)
