@@ -52,13 +52,22 @@ func AssertSessionCookie(t testing.TB, h Hop, session string) {
 	assert.True(t, c.Expires.IsZero(), "a session cookie")
 }
 
-// AssertRefused checks a refusal of the plugin: 403, plain text naming
+// AssertRefused checks a refusal of the plugin (dieOnHandshakeFailure):
+// 403, plain text or, for a navigation, a self-contained page, naming
 // reason, not cached, no session cookie set, and n not signed in on the
 // hop's host.
 func AssertRefused(t testing.TB, n *Navigator, h Hop, reason string) {
 	t.Helper()
 	assert.Equal(t, http.StatusForbidden, h.Status, "%s %s: %s", h.Method, h.URL, h.Body)
-	assert.True(t, strings.HasPrefix(h.Header.Get("Content-Type"), "text/plain"), "Content-Type %q", h.Header.Get("Content-Type"))
+	switch ct := h.Header.Get("Content-Type"); {
+	case strings.HasPrefix(ct, "text/html"):
+		// A navigation's refusal page: self-contained, with a way on to the URL without the token.
+		assert.Contains(t, h.Header.Get("Content-Security-Policy"), "default-src 'none'")
+		assert.Contains(t, h.Body, `<a href="http`, "a link to the URL without the token")
+		assert.NotContains(t, h.Body, TokenParam+"=", "no token on the page")
+	default:
+		assert.True(t, strings.HasPrefix(ct, "text/plain"), "Content-Type %q", ct)
+	}
 	assert.Contains(t, h.Header.Get("Cache-Control"), "no-store")
 	assert.Contains(t, h.Body, reason)
 	assert.Empty(t, SessionCookies(h), "no session cookie on a refusal")
