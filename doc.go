@@ -1,5 +1,5 @@
 // Package sessioninjector is a Traefik middleware plugin that carries a
-// signed-in user's session cookie from one domain to another with a
+// signed-in user's session cookies from one domain to another with a
 // short-lived, encrypted, client-bound token in the URL, without
 // third-party cookies and without widening cookie domains.
 //
@@ -15,7 +15,8 @@
 // instance and what its paths share), config.go and settings.go (the
 // configuration and what New logs of it), receive.go and refusal.go (a
 // token arriving), redirect.go and writer.go (redirects watched, tokened
-// responses protected), handoff.go (the handoff endpoint), query.go,
-// host.go, cookie.go, clientip.go and token.go (the pieces), replay.go,
+// responses protected), handoff.go (the handoff endpoint), session.go
+// (the session's cookies carried, set and injected), query.go, host.go,
+// cookie.go, clientip.go and token.go (the pieces), replay.go,
 // replay_redis.go, redis.go and resp.go (single use, in memory or Redis).
 package sessioninjector
