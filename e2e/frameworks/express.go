@@ -1,14 +1,9 @@
 package frameworks
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,6 +50,22 @@ func ExpressCookies(store string) []string {
 // cookies.
 const ExpressSessionLifetime = 14 * 24 * time.Hour
 
+func init() {
+	for _, store := range ExpressStores {
+		Register(App{
+			Name:        store,
+			CookieNames: ExpressCookies(store),
+			MaxAge:      ExpressSessionLifetime,
+			Persistent:  true,
+			CookieStore: store == ExpressCookieSession,
+			Start: func(t testing.TB, shopURL, checkoutURL string) string {
+				t.Helper()
+				return StartExpress(t, store, shopURL, checkoutURL)
+			},
+		})
+	}
+}
+
 // expressMinNode is the oldest Node.js major version the app's
 // dependencies support (Express 5 needs 18).
 const expressMinNode = 18
@@ -77,126 +88,17 @@ func StartExpress(t testing.TB, store, shopURL, checkoutURL string) string {
 	if ExpressCookies(store) == nil {
 		t.Fatalf("StartExpress: store %q: want one of %v", store, ExpressStores)
 	}
-	node := expressTool(t, "NODE_BIN", "node")
-	npm := expressTool(t, "NPM_BIN", "npm")
-	dir := expressAppDir(t)
-	expressInstall(t, node, npm, dir)
-
-	addr := harness.FreeAddr(t, "127.0.0.1")
-	_, port, _ := net.SplitHostPort(addr)
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-
-	var out bytes.Buffer
-	cmd := exec.Command(node, "server.js")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"SESSION_STORE="+store,
-		"SESSION_SECRET="+hex.EncodeToString(secret),
-		"PORT="+port,
-		"SHOP_URL="+shopURL,
-		"CHECKOUT_URL="+checkoutURL,
-	)
-	w := &expressLog{buf: &out}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s server.js: %v", node, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(harness.StopTimeout):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("express app (%s) output:\n%s", store, w.String())
-		}
-	})
-
-	url := "http://" + addr
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(harness.StartTimeout)
-	for {
-		resp, err := client.Get(url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-			err = fmt.Errorf("status %s", resp.Status)
-		}
-		select {
-		case <-exited:
-			t.Fatalf("express app (%s) exited: %v\n%s", store, cmd.ProcessState, w.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("express app (%s) not answering on %s after %s: %v\n%s", store, addr, harness.StartTimeout, err, w.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// expressLog collects the app's stdout and stderr, written from two
-// goroutines of os/exec.
-type expressLog struct {
-	mu  sync.Mutex
-	buf *bytes.Buffer
-}
-
-func (l *expressLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *expressLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// expressTool returns the path of node or npm like harness.Tool, with a
-// message that says what needs them.
-func expressTool(t testing.TB, env, name string) string {
-	t.Helper()
-	if p := os.Getenv(env); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			expressMissing(t, "%s=%s: %v", env, p, err)
-		}
-		return p
-	}
-	p, err := exec.LookPath(name)
-	if err != nil {
-		expressMissing(t, "the Express apps need Node.js (%d or newer) and npm: %s not found in PATH (or set %s)", expressMinNode, name, env)
-	}
-	return p
-}
-
-// expressMissing skips the test, or fails it under CI.
-func expressMissing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if harness.InCI() {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// expressAppDir returns the absolute path of apps/express.
-func expressAppDir(t testing.TB) string {
-	t.Helper()
-	root, err := harness.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(root, "e2e", "frameworks", "apps", "express")
+	need := fmt.Sprintf("the Express apps need Node.js (%d or newer) and npm", expressMinNode)
+	node := appTool(t, need, "NODE_BIN", "node")
+	npm := appTool(t, need, "NPM_BIN", "npm")
+	expressInstall(t, node, npm, appDir(t, "express"))
+	return startApp(t, appProcess{
+		name: "express app (" + store + ")",
+		dir:  "express",
+		prog: node,
+		args: []string{"server.js"},
+		env:  []string{"SESSION_STORE=" + store},
+	}, harness.FreeAddr(t, "127.0.0.1"), shopURL, checkoutURL)
 }
 
 // expressDeps is the outcome of the one dependency check of the process.
@@ -227,7 +129,7 @@ func expressInstall(t testing.TB, node, npm, dir string) {
 		expressDeps.err = expressNpmCI(npm, dir)
 	})
 	if expressDeps.skip != "" {
-		expressMissing(t, "%s", expressDeps.skip)
+		appMissing(t, "%s", expressDeps.skip)
 	}
 	if expressDeps.err != nil {
 		t.Fatalf("express app dependencies: %v", expressDeps.err)
