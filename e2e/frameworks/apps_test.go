@@ -30,7 +30,7 @@ func TestApps(t *testing.T) {
 	for _, a := range apps {
 		names = append(names, a.Name)
 	}
-	require.Subset(t, names, []string{"cookie-session", "django", "express-session", "flask"})
+	require.Subset(t, names, []string{"cookie-session", "django", "express-session", "flask", "php"})
 
 	for _, app := range apps {
 		t.Run(app.Name, func(t *testing.T) {
