@@ -23,11 +23,13 @@ const (
 func fullConfig() sessioninjector.Config {
 	return sessioninjector.Config{
 		CookieName:            "sid",
+		CookieNames:           []string{"sid", "sid.sig"},
+		OnExistingSession:     "keep",
 		Secret:                fullSecret,
 		PreviousSecrets:       []string{prevOne, prevTwo},
 		TokenParam:            "hs",
 		TokenLifetime:         "7s",
-		DieOnHandshakeFailure: false,
+		DieOnHandshakeFailure: true,
 		TargetDomains:         []string{"a.example", "*.b.example"},
 		AllowInsecureTargets:  true,
 		PropagateRedirects:    false,
@@ -58,13 +60,17 @@ http:
       plugin:
         sessioninjector:
           cookieName: sid
+          cookieNames:
+            - sid
+            - sid.sig
+          onExistingSession: keep
           secret: ` + fullSecret + `
           previousSecrets:
             - ` + prevOne + `
             - ` + prevTwo + `
           tokenParam: hs
           tokenLifetime: 7s
-          dieOnHandshakeFailure: false
+          dieOnHandshakeFailure: true
           targetDomains:
             - a.example
             - "*.b.example"
@@ -111,11 +117,13 @@ http:
       plugin:
         sessioninjector:
           CookieName: "sid"
+          cookieNames: "sid,sid.sig"
+          onExistingSession: "keep"
           secret: "` + fullSecret + `"
           previousSecrets: "` + prevOne + `,` + prevTwo + `"
           tokenparam: "hs"
           tokenLifetime: "7s"
-          dieOnHandshakeFailure: "false"
+          dieOnHandshakeFailure: "true"
           targetDomains: "a.example,*.b.example"
           propagateRedirects: "false"
           handoffPath: "/handoff"
@@ -153,11 +161,13 @@ http:
 const fullTOML = `
 [http.middlewares.si.plugin.sessioninjector]
 cookieName = "sid"
+cookieNames = ["sid", "sid.sig"]
+onExistingSession = "keep"
 secret = "` + fullSecret + `"
 previousSecrets = ["` + prevOne + `", "` + prevTwo + `"]
 tokenParam = "hs"
 tokenLifetime = "7s"
-dieOnHandshakeFailure = false
+dieOnHandshakeFailure = true
 targetDomains = ["a.example", "*.b.example"]
 propagateRedirects = false
 handoffPath = "/handoff"
@@ -206,10 +216,11 @@ func labels(kv ...string) map[string]string {
 
 var fullLabelsCommon = []string{
 	"cookieName", "sid",
+	"onExistingSession", "keep",
 	"secret", fullSecret,
 	"tokenParam", "hs",
 	"tokenLifetime", "7s",
-	"dieOnHandshakeFailure", "false",
+	"dieOnHandshakeFailure", "true",
 	"propagateRedirects", "false",
 	"handoffPath", "/handoff",
 	"cleanURL", "false",
@@ -241,6 +252,7 @@ var fullLabelsCommon = []string{
 
 func fullLabelsCommaLists() map[string]string {
 	return labels(append([]string{
+		"cookieNames", "sid,sid.sig",
 		"previousSecrets", prevOne + "," + prevTwo,
 		"targetDomains", "a.example,*.b.example",
 		"ipStrategy.excludedIPs", "10.0.0.0/8,192.168.0.1",
@@ -249,6 +261,8 @@ func fullLabelsCommaLists() map[string]string {
 
 func fullLabelsIndexedLists() map[string]string {
 	return labels(append([]string{
+		"cookieNames[0]", "sid",
+		"cookieNames[1]", "sid.sig",
 		"previousSecrets[0]", prevOne,
 		"previousSecrets[1]", prevTwo,
 		"targetDomains[0]", "a.example",
@@ -266,11 +280,13 @@ const fullCRD = `{
   "metadata": {"name": "si", "namespace": "shop"},
   "spec": {"plugin": {"sessioninjector": {
     "cookieName": "sid",
+    "cookieNames": ["sid", "sid.sig"],
+    "onExistingSession": "keep",
     "secret": "urn:k8s:secret:session-injector:secret",
     "previousSecrets": ["` + prevOne + `", "` + prevTwo + `"],
     "tokenParam": "hs",
     "tokenLifetime": 7,
-    "dieOnHandshakeFailure": false,
+    "dieOnHandshakeFailure": true,
     "targetDomains": ["a.example", "*.b.example"],
     "propagateRedirects": false,
     "handoffPath": "/handoff",
@@ -363,13 +379,15 @@ func TestFullConfigurationDecoding(t *testing.T) {
 
 // TestFullConfigurationBehaviour: instances built from any two sources
 // interoperate and behave the same: handoff on /handoff with parameter hs
-// to a wildcard target, the same Set-Cookie line, redirects not sealed,
-// bad tokens stripped, tokens reusable.
+// to a wildcard target carrying both cookies, the same Set-Cookie lines,
+// redirects not sealed, tokens reusable, a host's own session kept
+// (onExistingSession keep), bad tokens answered with the refusal page.
 func TestFullConfigurationBehaviour(t *testing.T) {
 	sources := fullSources()
-	const session = "sess-full-8d8d"
-	markSensitive(session)
-	wantCookie := "sid=" + session + "; Path=/app; Domain=b.example; Max-Age=3600; Secure; SameSite=Strict"
+	const session, sig, own = "sess-full-8d8d", "sig-full-9e9e", "sess-own-0f0f"
+	markSensitive(session, sig, own)
+	attrs := "; Max-Age=3600; Path=/app; Domain=b.example; Secure; SameSite=Strict"
+	wantCookies := []string{"sid=" + session + attrs, "sid.sig=" + sig + attrs}
 	for i, src := range sources {
 		next := sources[(i+1)%len(sources)]
 		t.Run(src.name+" to "+next.name, func(t *testing.T) {
@@ -382,10 +400,11 @@ func TestFullConfigurationBehaviour(t *testing.T) {
 			recv := &backend{}
 			b := build(t, settings(rawB), recv)
 
-			rec := serve(t, a, navigation("a.example", "/", clientAddr, "sid="+session))
+			both := "sid=" + session + "; sid.sig=" + sig
+			rec := serve(t, a, navigation("a.example", "/", clientAddr, both))
 			assert.Equal(t, "http://x.b.example/p", rec.Header().Get("Location"), "propagateRedirects off")
 
-			rec = serve(t, a, navigation("a.example", "/handoff?to="+url.QueryEscape("http://x.b.example/p?q=1"), clientAddr, "sid="+session))
+			rec = serve(t, a, navigation("a.example", "/handoff?to="+url.QueryEscape("http://x.b.example/p?q=1"), clientAddr, both))
 			require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 			loc := rec.Header().Get("Location")
 			require.True(t, strings.HasPrefix(loc, "http://x.b.example/p?q=1&hs="), loc)
@@ -395,14 +414,21 @@ func TestFullConfigurationBehaviour(t *testing.T) {
 			for n := 0; n < 2; n++ { // singleUse off; bindClientIP off
 				rec = serve(t, b, navigation("x.b.example", "/p?q=1&hs="+token, otherAddr, ""))
 				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-				assert.Equal(t, []string{wantCookie}, rec.Header().Values("Set-Cookie"), "secure true, whatever the source's type")
-				assert.Equal(t, []string{"sid=" + session}, recv.last(t).cookies)
+				assert.Equal(t, wantCookies, rec.Header().Values("Set-Cookie"), "secure true, whatever the source's type")
+				assert.Equal(t, map[string]string{"sid": session, "sid.sig": sig}, cookieValues(recv.last(t).cookies))
 				assert.Equal(t, "q=1", recv.last(t).rawQuery, "cleanURL off: passed on without the token")
 			}
 
+			rec = serve(t, b, navigation("x.b.example", "/p?q=1&hs="+token, otherAddr, "sid="+own))
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			assert.Empty(t, rec.Header().Values("Set-Cookie"), "onExistingSession keep")
+			assert.Equal(t, []string{"sid=" + own}, recv.last(t).cookies)
+			assert.Equal(t, "q=1", recv.last(t).rawQuery)
+
+			calls := recv.calls()
 			rec = serve(t, b, navigation("x.b.example", "/p?hs=garbage", clientAddr, ""))
-			assert.Equal(t, http.StatusOK, rec.Code, "dieOnHandshakeFailure off")
-			assert.Empty(t, recv.last(t).rawQuery)
+			assertRefusalPage(t, rec, "invalid", "http://x.b.example/p")
+			assert.Equal(t, calls, recv.calls(), "dieOnHandshakeFailure on")
 		})
 	}
 }

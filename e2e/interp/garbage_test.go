@@ -3,6 +3,7 @@ package interp
 import (
 	"math/rand"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -77,8 +78,12 @@ func garbageQueries(seed int64, n int, token string) []string {
 }
 
 // TestGarbageNeverFails sends random queries mentioning the token parameter
-// to interpreted receivers and senders: never a 5xx, never a panic, never a
-// session cookie.
+// to interpreted receivers and senders, as navigations and as fetches:
+// never a 5xx, never a panic, never a session cookie. With
+// dieOnHandshakeFailure a refusal is the HTML page for a navigation and
+// the plain-text 403 for a fetch; by default a navigation is led on with a
+// 303 to a URL that does not bring the refusal back, and a fetch reaches
+// the backend without the token parameter.
 func TestGarbageNeverFails(t *testing.T) {
 	valid := issue(t, source, clientAddr, "sess-garbage-5e5e")
 	queries := garbageQueries(1, 400, valid)
@@ -86,17 +91,40 @@ func TestGarbageNeverFails(t *testing.T) {
 		for name, cfg := range map[string]settings{"receiver": receiver, "source": source} {
 			b := &backend{}
 			h := build(t, cfg.with("dieOnHandshakeFailure", die), b)
-			for _, q := range queries {
+			for i, q := range queries {
+				nav := i%2 == 0
 				r := navigation(checkoutHost, "/", clientAddr, "")
+				if !nav {
+					r.Header.Set("Sec-Fetch-Mode", "cors")
+					r.Header.Set("Accept", "*/*")
+				}
 				r.URL.RawQuery = q
 				r.RequestURI = "/?" + q
+				calls := b.calls()
 				rec := serve(t, h, r)
 				require.Less(t, rec.Code, 500, "%s die=%v query %q: %s", name, die, q, rec.Body.String())
 				assert.Empty(t, rec.Header().Values("Set-Cookie"), "query %q", q)
-				if die {
-					assert.Contains(t, []int{http.StatusOK, http.StatusForbidden}, rec.Code)
-				} else {
-					assert.Equal(t, http.StatusOK, rec.Code)
+				switch {
+				case rec.Code == http.StatusOK:
+					require.Equal(t, calls+1, b.calls(), "query %q", q)
+					if passed, err := url.ParseQuery(b.last(t).rawQuery); err == nil {
+						assert.NotContains(t, passed, tokenParam, "query %q reached the backend as %q", q, b.last(t).rawQuery)
+					}
+				case die && nav:
+					assertRefusalPage(t, rec, "", "")
+				case die:
+					assert.Equal(t, http.StatusForbidden, rec.Code, "query %q", q)
+					assert.True(t, strings.HasPrefix(rec.Body.String(), "session handoff refused: "), rec.Body.String())
+				case nav:
+					require.Equal(t, http.StatusSeeOther, rec.Code, "query %q", q)
+					loc := rec.Header().Get("Location")
+					require.True(t, strings.HasPrefix(loc, "http://"+checkoutHost+"/"), "query %q: %q", q, loc)
+					again := navigation(checkoutHost, "/", clientAddr, "")
+					again.URL.RawQuery = strings.TrimPrefix(strings.TrimPrefix(loc, "http://"+checkoutHost+"/"), "?")
+					again.RequestURI = "/?" + again.URL.RawQuery
+					assert.Equal(t, http.StatusOK, serve(t, h, again).Code, "query %q led to %q, refused again", q, loc)
+				default:
+					assert.Failf(t, "a refused fetch is passed on without the token by default", "query %q: %d %s", q, rec.Code, rec.Body.String())
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package interp
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -219,4 +221,70 @@ func arrival(token, remote, cookie string) *http.Request {
 // sessionCookie is the Set-Cookie line the default configuration writes over HTTP.
 func sessionCookie(session string) string {
 	return fmt.Sprintf("%s=%s; Path=/; HttpOnly; SameSite=Lax", cookieName, session)
+}
+
+// dying is cfg with dieOnHandshakeFailure on: a refused token is answered
+// 403 (a page for a navigation, plain text otherwise) instead of leading on.
+func dying(cfg settings) settings {
+	return cfg.with("dieOnHandshakeFailure", true)
+}
+
+// assertRefusalPage checks the answer dieOnHandshakeFailure gives a
+// navigation whose token is refused: a self-contained HTML 403 that names
+// the reason and links to next, the URL without the token.
+func assertRefusalPage(t testing.TB, rec *httptest.ResponseRecorder, reason, next string) {
+	t.Helper()
+	assert.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
+	assert.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
+	assert.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
+	assert.True(t, strings.HasPrefix(rec.Header().Get("Content-Security-Policy"), "default-src 'none'"), rec.Header().Get("Content-Security-Policy"))
+	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
+	assert.Empty(t, rec.Header().Values("Set-Cookie"), "no session on a refusal")
+	body := rec.Body.String()
+	assert.Contains(t, body, "session handoff refused: "+reason)
+	if next != "" {
+		assert.Contains(t, body, `href="`+html.EscapeString(next)+`"`, "a link to the URL without the token")
+	}
+	assert.NotContains(t, body, tokenParam+"=", "the page never shows the token")
+}
+
+// assertPlainRefusal checks the answer dieOnHandshakeFailure gives a
+// request that is no navigation: the plain-text 403 with the reason.
+func assertPlainRefusal(t testing.TB, rec *httptest.ResponseRecorder, reason string) {
+	t.Helper()
+	assert.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
+	assert.Equal(t, "text/plain; charset=utf-8", rec.Header().Get("Content-Type"))
+	assert.Equal(t, "session handoff refused: "+reason+"\n", rec.Body.String())
+	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	assert.Empty(t, rec.Header().Values("Set-Cookie"), "no session on a refusal")
+}
+
+// assertRefusalRedirect checks the default answer to a GET or HEAD
+// navigation whose token is refused: a 303 to location, the URL without
+// the token, with no session and kept out of caches and referrers.
+func assertRefusalRedirect(t testing.TB, rec *httptest.ResponseRecorder, location string) {
+	t.Helper()
+	assert.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	assert.Equal(t, location, rec.Header().Get("Location"))
+	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
+	assert.Empty(t, rec.Header().Values("Set-Cookie"), "no session on a refusal")
+}
+
+// cookieValues reads Cookie header lines into name -> value, failing on a
+// name seen twice.
+func cookieValues(lines []string) map[string]string {
+	out := map[string]string{}
+	for _, line := range lines {
+		for _, pair := range strings.Split(line, ";") {
+			name, value, _ := strings.Cut(strings.TrimSpace(pair), "=")
+			if _, dup := out[name]; dup {
+				out[name] = "<twice>"
+				continue
+			}
+			out[name] = value
+		}
+	}
+	return out
 }

@@ -38,8 +38,10 @@ func TestRandomSecretSharedByInstances(t *testing.T) {
 	token := issue(t, noSecret, clientAddr, "sess-nosecret-4040")
 	rec := serve(t, build(t, settings{"cookieName": cookieName, "replayPerClient": "0"}, &backend{}), arrival(token, clientAddr, ""))
 	assert.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
-	rec = serve(t, build(t, receiver, &backend{}), arrival(issue(t, noSecret, clientAddr, "sess-nosecret-4141"), clientAddr, ""))
-	assert.Equal(t, http.StatusForbidden, rec.Code, "a configured secret is another key")
+	rec = serve(t, build(t, dying(receiver), &backend{}), arrival(issue(t, noSecret, clientAddr, "sess-nosecret-4141"), clientAddr, ""))
+	assertRefusalPage(t, rec, "invalid", "http://checkout.test/welcome?a=1")
+	rec = serve(t, build(t, receiver, &backend{}), arrival(issue(t, noSecret, clientAddr, "sess-nosecret-4242"), clientAddr, ""))
+	assertRefusalRedirect(t, rec, "http://checkout.test/welcome?a=1")
 }
 
 // TestConfigurationErrors: a bad setting fails New (or the decoding) with a
@@ -101,7 +103,8 @@ func TestEffectiveSettingsLine(t *testing.T) {
 	require.NoError(t, err)
 	logged := p.Stdout.String()[before:]
 	require.Equal(t, 1, strings.Count(logged, "\n"), "one line: %q", logged)
-	assert.Contains(t, logged, `sessioninjector "si-settings": effective settings: cookieName=_session_id`)
+	assert.Contains(t, logged, `sessioninjector "si-settings": effective settings: cookieNames=_session_id onExistingSession=replace `)
+	assert.Contains(t, logged, "dieOnHandshakeFailure=false", "a refusal leads on by default")
 	assert.Contains(t, logged, "tokenLifetime=5000ms", "the misspelled key was dropped: the default shows")
 	assert.Contains(t, logged, "targetDomains=checkout.test,*.example.net")
 	assert.Contains(t, logged, "previousSecrets=1")
@@ -109,4 +112,15 @@ func TestEffectiveSettingsLine(t *testing.T) {
 	for _, secret := range []string{testSecret, otherSecret, "redis-password-in-settings"} {
 		assert.NotContains(t, logged, secret)
 	}
+
+	before = len(p.Stdout.String())
+	cfg = receiver.with("cookieNames", "session, session.sig,remember", "onExistingSession", "Keep", "dieOnHandshakeFailure", "true",
+		"cookie", settings{"maxAge": "600"})
+	_, err = p.Build(context.Background(), cfg, "si-settings-several", http.NotFoundHandler())
+	require.NoError(t, err)
+	logged = p.Stdout.String()[before:]
+	assert.Contains(t, logged, `sessioninjector "si-settings-several": effective settings: cookieNames=session,session.sig,remember onExistingSession=keep `,
+		"names trimmed, the value read case-insensitively")
+	assert.Contains(t, logged, "dieOnHandshakeFailure=true")
+	assert.Contains(t, logged, `cookie="; Max-Age=600; Path=/; HttpOnly; SameSite=Lax"`, "Max-Age first")
 }

@@ -24,10 +24,11 @@ import (
 const realKeyLifetime = 7 * time.Second
 
 // realRedisReceiver redeems tokens with the redis-server at addr as its
-// replay store, under keyPrefix; kv are more redis.* settings.
+// replay store, under keyPrefix; kv are more redis.* settings. A refused
+// token is answered 403 (dieOnHandshakeFailure), which shows the reason.
 func realRedisReceiver(addr, keyPrefix string, kv ...any) settings {
 	redis := settings{"address": addr, "keyPrefix": keyPrefix, "timeout": "1s"}
-	return receiver.with("replayStore", "redis", "redis", redis.with(kv...))
+	return dying(receiver).with("replayStore", "redis", "redis", redis.with(kv...))
 }
 
 // assertRedeemed checks a redemption's answer: the 303 of a first use.
@@ -36,11 +37,13 @@ func assertRedeemed(t *testing.T, code int, body, what string) {
 	assert.Equal(t, http.StatusSeeOther, code, "%s: %s", what, body)
 }
 
-// assertRefusedAs checks a redemption's answer: the 403 refusal for reason.
+// assertRefusedAs checks a redemption's answer: the 403 refusal page a
+// navigation gets for reason.
 func assertRefusedAs(t *testing.T, code int, body, reason, what string) {
 	t.Helper()
 	assert.Equal(t, http.StatusForbidden, code, "%s: %s", what, body)
-	assert.Equal(t, "session handoff refused: "+reason+"\n", body, what)
+	assert.Contains(t, body, "<!doctype html>", what)
+	assert.Contains(t, body, "session handoff refused: "+reason+"<", what)
 }
 
 // TestRealRedisSingleUse: SET NX PX against a real server. A token is
@@ -86,6 +89,10 @@ func TestRealRedisSingleUse(t *testing.T) {
 	assertRefusedAs(t, code, body, "already used", "a replayed again")
 	code, body = redeem(b)
 	assertRefusedAs(t, code, body, "already used", "b replayed")
+
+	// By default a replay leads on to the URL without the token.
+	led := build(t, realRedisReceiver(redis.Addr, "si-real:").with("dieOnHandshakeFailure", false), &backend{})
+	assertRefusalRedirect(t, serve(t, led, arrival(b, clientAddr, "")), "http://checkout.test/welcome?a=1")
 }
 
 // TestRealRedisAuthAndSelect: a real server that requires a password.

@@ -165,7 +165,9 @@ func TestTokenRedeemedByOtherMethods(t *testing.T) {
 }
 
 // TestRotation: a token sealed under the old secret opens on an instance
-// that lists it in previousSecrets, and on no other.
+// that lists it in previousSecrets, and on no other: there it is refused
+// with 403 (dieOnHandshakeFailure) or, by default, the navigation is led
+// on to the URL without the token, without a session.
 func TestRotation(t *testing.T) {
 	const session = "sess-rotate-31f5"
 	old := source.with("secret", otherSecret)
@@ -173,11 +175,13 @@ func TestRotation(t *testing.T) {
 		name     string
 		receiver settings
 		wantCode int
+		opened   bool
 	}{
-		{"old secret in previousSecrets", receiver.with("previousSecrets", []any{"ignored-but-long-enough-0123456789abcdef", otherSecret}), http.StatusSeeOther},
-		{"previousSecrets as a comma list", receiver.with("previousSecrets", otherSecret+","+testSecret), http.StatusSeeOther},
-		{"old secret still current", receiver.with("secret", otherSecret), http.StatusSeeOther},
-		{"old secret dropped", receiver, http.StatusForbidden},
+		{"old secret in previousSecrets", receiver.with("previousSecrets", []any{"ignored-but-long-enough-0123456789abcdef", otherSecret}), http.StatusSeeOther, true},
+		{"previousSecrets as a comma list", receiver.with("previousSecrets", otherSecret+","+testSecret), http.StatusSeeOther, true},
+		{"old secret still current", receiver.with("secret", otherSecret), http.StatusSeeOther, true},
+		{"old secret dropped", dying(receiver), http.StatusForbidden, false},
+		{"old secret dropped, dieOnHandshakeFailure false", receiver.with("dieOnHandshakeFailure", false), http.StatusSeeOther, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,6 +190,14 @@ func TestRotation(t *testing.T) {
 			rec := serve(t, build(t, tt.receiver, b), arrival(token, clientAddr, ""))
 			assert.Equal(t, tt.wantCode, rec.Code, rec.Body.String())
 			assert.Zero(t, b.calls())
+			switch {
+			case tt.opened:
+				assert.Equal(t, []string{sessionCookie(session)}, rec.Header().Values("Set-Cookie"))
+			case tt.wantCode == http.StatusForbidden:
+				assertRefusalPage(t, rec, "invalid", "http://checkout.test/welcome?a=1")
+			default:
+				assertRefusalRedirect(t, rec, "http://checkout.test/welcome?a=1")
+			}
 		})
 	}
 }

@@ -13,10 +13,12 @@ import (
 
 const redisPassword = "redis-password-7f7f"
 
-// redisReceiver redeems tokens with the Redis replay store at addr.
+// redisReceiver redeems tokens with the Redis replay store at addr, and
+// answers a refused token with 403 (dieOnHandshakeFailure), which shows
+// the refusal's reason.
 func redisReceiver(addr string, kv ...any) settings {
 	redis := settings{"address": addr, "username": "si", "password": redisPassword, "db": "2", "keyPrefix": "si-test:", "timeout": "300ms"}
-	return receiver.with("replayStore", "redis", "redis", redis.with(kv...))
+	return dying(receiver).with("replayStore", "redis", "redis", redis.with(kv...))
 }
 
 // TestRedisReplayStore runs the plugin's own RESP client, interpreted,
@@ -31,13 +33,18 @@ func TestRedisReplayStore(t *testing.T) {
 	rec := serve(t, h, arrival(token, clientAddr, ""))
 	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 	rec = serve(t, h, arrival(token, clientAddr, ""))
-	assert.Equal(t, http.StatusForbidden, rec.Code)
-	assert.Equal(t, "session handoff refused: already used\n", rec.Body.String())
+	assertRefusalPage(t, rec, "already used", "http://checkout.test/welcome?a=1")
 
-	assert.Equal(t, []string{"AUTH", "SELECT", "SET", "SET"}, srv.received(), "one connection, pooled")
+	// By default the replay leads on to the URL without the token, without a session.
+	led := build(t, redisReceiver(srv.addr()).with("dieOnHandshakeFailure", false), &backend{})
+	rec = serve(t, led, arrival(token, clientAddr, ""))
+	assertRefusalRedirect(t, rec, "http://checkout.test/welcome?a=1")
+
+	assert.Equal(t, []string{"AUTH", "SELECT", "SET", "SET", "SET"}, srv.received(), "one connection, pooled and shared by both instances")
 	sets := srv.sets()
-	require.Len(t, sets, 2)
+	require.Len(t, sets, 3)
 	assert.Equal(t, sets[0][1], sets[1][1], "the same key twice")
+	assert.Equal(t, sets[0][1], sets[2][1], "the same key thrice")
 	assert.Equal(t, []string{"SET", sets[0][1], "1", "NX", "PX"}, sets[0][:5])
 	assert.Regexp(t, `^si-test:[0-9a-f]{24}$`, sets[0][1])
 	ms, err := strconv.Atoi(sets[0][5])
@@ -161,6 +168,9 @@ func TestRedisFailures(t *testing.T) {
 			rec := serve(t, h, arrival(token, clientAddr, ""))
 			took := time.Since(began)
 			assert.Equal(t, tt.wantCode, rec.Code, rec.Body.String())
+			if tt.wantCode == http.StatusForbidden {
+				assertRefusalPage(t, rec, "unavailable", "http://checkout.test/welcome?a=1")
+			}
 			assert.Less(t, took, 2*time.Second, "bounded by redis.timeout")
 			logged := p.Stdout.String()[outBefore:]
 			if tt.wantStderr {
@@ -170,6 +180,13 @@ func TestRedisFailures(t *testing.T) {
 			assert.NotContains(t, logged, redisPassword)
 		})
 	}
+	t.Run("nothing listening, dieOnHandshakeFailure false", func(t *testing.T) {
+		h := build(t, redisReceiver(closedPort(t)).with("dieOnHandshakeFailure", false), &backend{})
+		before := len(p.Stdout.String())
+		rec := serve(t, h, arrival(issue(t, source, clientAddr, "sess-redis-fail"), clientAddr, ""))
+		assertRefusalRedirect(t, rec, "http://checkout.test/welcome?a=1")
+		assert.Contains(t, p.Stdout.String()[before:], "handoff refused (unavailable): replay store unavailable")
+	})
 }
 
 // TestRedisRestart: connections pooled before a restart are dead; the next

@@ -13,18 +13,22 @@ import (
 )
 
 // TestReplayPerClient: one client holds at most its share of the
-// process-wide replay cache; another client still redeems.
+// process-wide replay cache; another client still redeems. Past its share
+// a client's redemption is refused as unavailable: a 403 page with
+// dieOnHandshakeFailure, by default a 303 on without the session.
 func TestReplayPerClient(t *testing.T) {
 	const greedy, other = "127.0.9.1:1", "127.0.9.2:1"
-	cfg := receiver.with("replayPerClient", "3")
+	cfg := dying(receiver).with("replayPerClient", "3")
 	h := build(t, cfg, &backend{})
 	for i := 0; i < 3; i++ {
 		rec := serve(t, h, arrival(issue(t, source, greedy, fmt.Sprintf("sess-share-%04d", i)), greedy, ""))
 		require.Equal(t, http.StatusSeeOther, rec.Code, "redemption %d: %s", i, rec.Body.String())
 	}
 	rec := serve(t, h, arrival(issue(t, source, greedy, "sess-share-last"), greedy, ""))
-	assert.Equal(t, http.StatusForbidden, rec.Code)
-	assert.Equal(t, "session handoff refused: unavailable\n", rec.Body.String())
+	assertRefusalPage(t, rec, "unavailable", "http://checkout.test/welcome?a=1")
+	led := build(t, cfg.with("dieOnHandshakeFailure", false), &backend{})
+	rec = serve(t, led, arrival(issue(t, source, greedy, "sess-share-last"), greedy, ""))
+	assertRefusalRedirect(t, rec, "http://checkout.test/welcome?a=1")
 	rec = serve(t, h, arrival(issue(t, source, other, "sess-share-other"), other, ""))
 	assert.Equal(t, http.StatusSeeOther, rec.Code, "another client is not locked out")
 }
@@ -47,6 +51,8 @@ func TestSecurityRulesInterpreted(t *testing.T) {
 		wantCode  int
 		wantLoc   string // exact Location, when no token is expected
 		wantToken bool
+		// wantBackend is the query the backend gets, when it is called.
+		wantBackend *string
 	}{
 		{
 			name: "handoff over https to an http target", cfg: source, wantCode: http.StatusBadRequest,
@@ -80,7 +86,15 @@ func TestSecurityRulesInterpreted(t *testing.T) {
 			},
 		},
 		{
-			name: "token consumed by a script", cfg: receiver, wantCode: http.StatusForbidden,
+			name: "token consumed by a script", cfg: dying(receiver), wantCode: http.StatusForbidden,
+			req: func(t *testing.T) *http.Request {
+				r := arrival(issue(t, source, clientAddr, session), clientAddr, "")
+				script(r)
+				return r
+			},
+		},
+		{
+			name: "token consumed by a script, dieOnHandshakeFailure false", cfg: receiver, wantCode: http.StatusOK, wantBackend: ptr("a=1"),
 			req: func(t *testing.T) *http.Request {
 				r := arrival(issue(t, source, clientAddr, session), clientAddr, "")
 				script(r)
@@ -150,6 +164,12 @@ func TestSecurityRulesInterpreted(t *testing.T) {
 			b := &backend{respond: tt.respond}
 			rec := serve(t, build(t, tt.cfg, b), tt.req(t))
 			assert.Equal(t, tt.wantCode, rec.Code, rec.Body.String())
+			if tt.wantBackend != nil {
+				require.Equal(t, 1, b.calls())
+				assert.Equal(t, *tt.wantBackend, b.last(t).rawQuery)
+				assert.Empty(t, b.last(t).cookies, "no session")
+				assert.Empty(t, rec.Header().Values("Set-Cookie"))
+			}
 			loc := rec.Header().Get("Location")
 			if tt.wantToken {
 				assert.NotEmpty(t, tokenIn(t, loc), loc)
@@ -176,6 +196,7 @@ func TestLargeInputsInterpreted(t *testing.T) {
 		respond  func(http.ResponseWriter, *http.Request)
 		req      func(t *testing.T) *http.Request
 		wantCode int
+		wantLoc  string
 	}{
 		{name: "handoff to", cfg: source, wantCode: http.StatusBadRequest, req: func(*testing.T) *http.Request {
 			return navigation(shopHost, "/_session/handoff?to="+url.QueryEscape("http://checkout.test/?"+big), clientAddr, cookieName+"=s1")
@@ -183,8 +204,20 @@ func TestLargeInputsInterpreted(t *testing.T) {
 		{name: "redirect Location", cfg: source, respond: redirectTo("http://checkout.test/?" + big), wantCode: http.StatusFound, req: func(*testing.T) *http.Request {
 			return navigation(shopHost, "/", clientAddr, cookieName+"=s1")
 		}},
-		{name: "refused query", cfg: receiver.with("dieOnHandshakeFailure", "false"), wantCode: http.StatusForbidden, req: func(*testing.T) *http.Request {
+		{name: "refused query", cfg: receiver.with("dieOnHandshakeFailure", "true"), wantCode: http.StatusForbidden, req: func(*testing.T) *http.Request {
 			return navigation(checkoutHost, "/?_hs_=bad&"+big, clientAddr, "")
+		}},
+		// Without dieOnHandshakeFailure a navigation is led on to the path
+		// alone (stripping would loop over the parameters), and a request
+		// that cannot be led on is refused.
+		{name: "refused query, navigation led on", cfg: receiver.with("dieOnHandshakeFailure", "false"), wantCode: http.StatusSeeOther, wantLoc: "http://checkout.test/p", req: func(*testing.T) *http.Request {
+			return navigation(checkoutHost, "/p?_hs_=bad&"+big, clientAddr, "")
+		}},
+		{name: "refused query, POST", cfg: receiver.with("dieOnHandshakeFailure", "false"), wantCode: http.StatusForbidden, req: func(*testing.T) *http.Request {
+			r := navigation(checkoutHost, "/p?_hs_=bad&"+big, clientAddr, "")
+			r.Method = http.MethodPost
+			r.Header.Set("Sec-Fetch-Mode", "cors")
+			return r
 		}},
 		{name: "redemption with many cookies", cfg: receiver.with("cleanURL", "false"), wantCode: http.StatusSeeOther, req: func(t *testing.T) *http.Request {
 			return arrival(issue(t, source, clientAddr, "sess-large-0001"), clientAddr, cookies)
@@ -198,8 +231,14 @@ func TestLargeInputsInterpreted(t *testing.T) {
 			rec := serve(t, h, r)
 			took := time.Since(start)
 			assert.Equal(t, tt.wantCode, rec.Code, rec.Body.String())
+			if tt.wantLoc != "" {
+				assert.Equal(t, tt.wantLoc, rec.Header().Get("Location"))
+			}
 			t.Logf("%s: %s", tt.name, took)
 			assert.Less(t, took, 250*time.Millisecond, "no interpreted loop over the input")
 		})
 	}
 }
+
+// ptr returns a pointer to v, for optional table fields.
+func ptr[T any](v T) *T { return &v }

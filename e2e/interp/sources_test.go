@@ -79,7 +79,7 @@ func TestTypicalSettingsFromEverySource(t *testing.T) {
 	want.Cookie.SameSite = "strict"
 	want.Cookie.Secure = "true"
 	want.TokenLifetime = "5s"
-	want.DieOnHandshakeFailure = false
+	want.DieOnHandshakeFailure = true
 	want.IPStrategy.Depth = 1
 	want.IPv4Prefix = 24
 
@@ -97,7 +97,7 @@ http:
             sameSite: strict
             secure: true
           tokenLifetime: 5s
-          dieOnHandshakeFailure: false
+          dieOnHandshakeFailure: true
           ipStrategy:
             depth: 1
           ipv4Prefix: 24
@@ -107,7 +107,7 @@ http:
 secret = "` + secret + `"
 targetDomains = ["a.example", "b.example"]
 tokenLifetime = "5s"
-dieOnHandshakeFailure = false
+dieOnHandshakeFailure = true
 ipv4Prefix = 24
 [http.middlewares.si.plugin.sessioninjector.cookie]
 sameSite = "strict"
@@ -119,7 +119,7 @@ depth = 1
   "spec": {"plugin": {"sessioninjector": {
     "secret": "` + secret + `", "targetDomains": ["a.example", "b.example"],
     "cookie": {"sameSite": "strict", "secure": true}, "tokenLifetime": 5,
-    "dieOnHandshakeFailure": false, "ipStrategy": {"depth": 1}, "ipv4Prefix": 24}}}}`
+    "dieOnHandshakeFailure": true, "ipStrategy": {"depth": 1}, "ipv4Prefix": 24}}}}`
 
 	tests := []struct {
 		name   string
@@ -131,13 +131,13 @@ depth = 1
 		{"Docker labels", func() (string, map[string]any, error) {
 			return FromLabels(labels(
 				"secret", secret, "targetDomains", "a.example,b.example", "cookie.sameSite", "strict", "cookie.secure", "true",
-				"tokenLifetime", "5s", "dieOnHandshakeFailure", "false", "ipStrategy.depth", "1", "ipv4Prefix", "24",
+				"tokenLifetime", "5s", "dieOnHandshakeFailure", "true", "ipStrategy.depth", "1", "ipv4Prefix", "24",
 			), "si")
 		}, nil},
 		{"Docker labels, indexed list", func() (string, map[string]any, error) {
 			return FromLabels(labels(
 				"secret", secret, "targetDomains[0]", "a.example", "targetDomains[1]", "b.example", "cookie.sameSite", "strict",
-				"cookie.secure", "true", "tokenLifetime", "5s", "dieOnHandshakeFailure", "false", "ipStrategy.depth", "1", "ipv4Prefix", "24",
+				"cookie.secure", "true", "tokenLifetime", "5s", "dieOnHandshakeFailure", "true", "ipStrategy.depth", "1", "ipv4Prefix", "24",
 			), "si")
 		}, nil},
 		{"Kubernetes Middleware", func() (string, map[string]any, error) { return FromMiddlewareResource([]byte(crd), nil) },
@@ -191,6 +191,7 @@ func TestTraefikDecodingQuirks(t *testing.T) {
 		check     func(t *testing.T, c *sessioninjector.Config)
 		decodeErr string // mapstructure refuses
 		newErr    string // New refuses
+		line      string // in the effective settings New logs
 	}{
 		{
 			name: "YAML float lifetime arrives as %f", decode: file(base + "          tokenLifetime: 1.5\n"),
@@ -254,7 +255,53 @@ func TestTraefikDecodingQuirks(t *testing.T) {
 			},
 		},
 		{name: "empty YAML map", decode: file(base + "          cookie: {}\n"), decodeErr: "'Cookie' expected a map, got 'string'"},
-		{name: "empty cookie name overrides the default", decode: file(base + "          cookieName: \"\"\n"), newErr: "cookieName"},
+		// CreateConfig leaves cookieName and cookieNames empty and New
+		// applies the default when both are: an empty value is the same as
+		// the key left out.
+		{
+			name: "empty cookie name keeps the default", decode: file(base + "          cookieName: \"\"\n"),
+			check: func(t *testing.T, c *sessioninjector.Config) { assert.Empty(t, c.CookieName) },
+			line:  "cookieNames=_session_id onExistingSession=replace ",
+		},
+		{
+			name: "empty cookieNames string is an empty list", decode: file(base + "          cookieNames: \"\"\n"),
+			check: func(t *testing.T, c *sessioninjector.Config) { assert.Empty(t, c.CookieNames) },
+			line:  "cookieNames=_session_id ",
+		},
+		{
+			name: "empty cookieNames YAML list", decode: file(base + "          cookieName: sid\n          cookieNames: []\n"),
+			check: func(t *testing.T, c *sessioninjector.Config) {
+				assert.Equal(t, "sid", c.CookieName)
+				assert.Empty(t, c.CookieNames)
+			},
+			line: "cookieNames=sid ",
+		},
+		{
+			name: "cookieNames comma list with spaces, trimmed by the plugin", decode: file(base + "          cookieNames: \"session, session.sig\"\n"),
+			check: func(t *testing.T, c *sessioninjector.Config) {
+				assert.Equal(t, []string{"session", " session.sig"}, c.CookieNames)
+			},
+			line: "cookieNames=session,session.sig ",
+		},
+		{
+			name: "JSON comma string for cookieNames", decode: crd(`{` + baseJSON + `, "cookieNames": "session,session.sig", "onExistingSession": "KEEP"}`),
+			check: func(t *testing.T, c *sessioninjector.Config) {
+				assert.Equal(t, []string{"session", "session.sig"}, c.CookieNames)
+				assert.Equal(t, "KEEP", c.OnExistingSession)
+			},
+			line: "cookieNames=session,session.sig onExistingSession=keep ",
+		},
+		{
+			name: "a YAML string for cookieNames is a one-name list", decode: file(base + "          cookieNames: session\n"),
+			check: func(t *testing.T, c *sessioninjector.Config) { assert.Equal(t, []string{"session"}, c.CookieNames) },
+			line:  "cookieNames=session ",
+		},
+		{name: "cookieName differing from cookieNames", decode: file(base + "          cookieName: sid\n          cookieNames: session,session.sig\n"), newErr: `cookieName: "sid" differs from cookieNames[0] "session"`},
+		{name: "a trailing comma in cookieNames", decode: file(base + "          cookieNames: \"session,\"\n"), newErr: "cookieNames[1]"},
+		{name: "empty onExistingSession is replace", decode: file(base + "          onExistingSession: \"\"\n"),
+			check: func(t *testing.T, c *sessioninjector.Config) { assert.Empty(t, c.OnExistingSession) },
+			line:  "onExistingSession=replace "},
+		{name: "unknown onExistingSession", decode: file(base + "          onExistingSession: merge\n"), newErr: `onExistingSession: "merge" must be replace or keep`},
 		{name: "duration for an int field", decode: file(base + "          redis:\n            poolSize: 2s\n"), decodeErr: "PoolSize"},
 	}
 	for _, tt := range tests {
@@ -273,7 +320,9 @@ func TestTraefikDecodingQuirks(t *testing.T) {
 			require.NoError(t, cErr)
 			require.NoError(t, iErr)
 			assert.Equal(t, compiled, interpreted, "compiled and interpreted decode alike")
-			_, err = sessionInjector(t).Build(context.Background(), raw, "si-quirk", http.NotFoundHandler())
+			p := sessionInjector(t)
+			before := len(p.Stdout.String())
+			_, err = p.Build(context.Background(), raw, "si-quirk", http.NotFoundHandler())
 			if tt.newErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.newErr)
@@ -281,6 +330,10 @@ func TestTraefikDecodingQuirks(t *testing.T) {
 			}
 			require.NoError(t, err)
 			tt.check(t, compiled)
+			if tt.line != "" {
+				assert.Contains(t, p.Stdout.String()[before:], `"si-quirk": effective settings: `)
+				assert.Contains(t, p.Stdout.String()[before:], tt.line)
+			}
 		})
 	}
 }
