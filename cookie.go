@@ -21,14 +21,11 @@ const maxCookieName = 128
 // value together: a longer cookie is dropped silently.
 const maxCookieBytes = 4096
 
-// validCookieValue reports whether v can be sent as a cookie value unquoted.
-func validCookieValue(v string) bool {
-	return v != "" && len(v) <= maxCookieBytes && strings.Trim(v, cookieOctets) == ""
-}
-
-// cookieFits reports whether name=value is a cookie that browsers keep.
+// cookieFits reports whether name=value is a cookie that browsers keep:
+// a value that can be sent unquoted, not empty, and name and value
+// together within maxCookieBytes.
 func cookieFits(name, value string) bool {
-	return validCookieValue(value) && len(name)+1+len(value) <= maxCookieBytes
+	return value != "" && len(name)+1+len(value) <= maxCookieBytes && strings.Trim(value, cookieOctets) == ""
 }
 
 // validCookieName checks a cookie name: 1 to maxCookieName token characters.
@@ -46,6 +43,7 @@ func validCookieName(name string) error {
 type cookieSpec struct {
 	names        []string // the session's cookies, the primary first
 	primary      string
+	unknownAge   string // "-1 primary=": how a token's claims start for the primary alone with its lifetime unknown
 	plainSuffix  string // attributes over HTTP, with the configured Max-Age
 	secureSuffix string // attributes over HTTPS, with the configured Max-Age
 	plainBase    string // plainSuffix without Max-Age, for a carried lifetime
@@ -100,7 +98,7 @@ func newCookieSpec(names []string, c CookieConfig) (*cookieSpec, error) {
 	if c.HTTPOnly {
 		attrs += "; HttpOnly"
 	}
-	spec := &cookieSpec{names: names, primary: names[0]}
+	spec := &cookieSpec{names: names, primary: names[0], unknownAge: strconv.Itoa(ageUnknown) + " " + names[0] + "="}
 	spec.secureBase = attrs + "; Secure; SameSite=" + sameSite
 	spec.plainBase = attrs + "; SameSite=" + sameSite
 	if secure == secureAlways {
@@ -150,12 +148,18 @@ func parseSameSite(s string) (string, error) {
 // setCookie returns the Set-Cookie value of a carried cookie: with the
 // lifetime it carries, or the configured one when the source did not see it.
 func setCookie(s *cookieSpec, c *sessionCookie, secure bool) string {
-	if c.age < 0 {
-		if secure {
-			return c.name + "=" + c.value + s.secureSuffix
-		}
-		return c.name + "=" + c.value + s.plainSuffix
+	if c.age >= 0 {
+		return setCookieAge(s, c, secure)
 	}
+	suffix := s.plainSuffix
+	if secure {
+		suffix = s.secureSuffix
+	}
+	return c.name + "=" + c.value + suffix
+}
+
+// setCookieAge is setCookie for a cookie that carries its lifetime.
+func setCookieAge(s *cookieSpec, c *sessionCookie, secure bool) string {
 	base := s.plainBase
 	if secure {
 		base = s.secureBase

@@ -20,7 +20,10 @@ type handler struct {
 	dieOnFailure bool
 	// keepExisting leaves the host's own session when a token arrives (onExistingSession keep).
 	keepExisting bool
-	targets      *hostMatcher // nil: receive only
+	// oneCookie: one cookie name and onExistingSession replace, so a
+	// redeemed session is one Set-Cookie and nothing else to decide.
+	oneCookie bool
+	targets   *hostMatcher // nil: receive only
 	// allowInsecure lets tokens travel to http:// targets that are not loopback hosts.
 	allowInsecure bool
 	wrap          bool // watch redirects of navigations
@@ -108,6 +111,7 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		lifetimeMs:      lifetime.Milliseconds(),
 		dieOnFailure:    c.DieOnHandshakeFailure,
 		keepExisting:    keepExisting,
+		oneCookie:       len(names) == 1 && !keepExisting,
 		targets:         targets,
 		allowInsecure:   c.AllowInsecureTargets,
 		wrap:            targets != nil && c.PropagateRedirects,
@@ -134,19 +138,37 @@ func nowMs(h *handler) int64 {
 	return time.Now().UnixMilli()
 }
 
+// issueRequest seals a token handing the session a request carries to
+// target: issue for requestCookies, with the common case, the primary
+// cookie of a one-name session, read and encoded without building a list.
+func issueRequest(h *handler, r *http.Request, target string) (string, bool) {
+	if len(h.cookie.names) != 1 {
+		return issue(h, r, target, requestCookies(r, h.cookie.names))
+	}
+	c, err := r.Cookie(h.cookie.primary)
+	if err != nil {
+		return noToken(h, "no session cookie "+h.cookie.primary)
+	}
+	if !cookieFits(h.cookie.primary, c.Value) {
+		return issue(h, r, target, requestCookies(r, h.cookie.names))
+	}
+	return sealSession(h, r, target, h.cookie.unknownAge+c.Value, 1)
+}
+
 // issue seals a token handing a session's cookies to target for this
 // request's client. It issues nothing, and says why at debug level, when
 // there is no session, when a cookie cannot be one a browser keeps, when
 // the token would be too long, or when there is no client address.
 func issue(h *handler, r *http.Request, target string, cookies []sessionCookie) (string, bool) {
-	if len(cookies) == 0 {
-		return noToken(h, "no session cookie "+h.cookie.primary)
+	if why := sessionProblem(h, cookies); why != "" {
+		return noToken(h, why)
 	}
-	for i := range cookies {
-		if !cookieFits(cookies[i].name, cookies[i].value) {
-			return noToken(h, cookieProblem(&cookies[i]))
-		}
-	}
+	return sealSession(h, r, target, encodeCookies(cookies), len(cookies))
+}
+
+// sealSession seals a token carrying a session's encoded cookies (count
+// of them) to target for this request's client.
+func sealSession(h *handler, r *http.Request, target, session string, count int) (string, bool) {
 	client := ""
 	if h.bindClientIP {
 		var ok bool
@@ -154,11 +176,30 @@ func issue(h *handler, r *http.Request, target string, cookies []sessionCookie) 
 			return noToken(h, "client address not found")
 		}
 	}
-	token, plain := seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: encodeCookies(cookies)})
+	token, plain := seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: session})
 	if token == "" {
-		return noToken(h, fmt.Sprintf("the session's %d cookies make %d bytes of claims, over the %d a token of %d characters holds", len(cookies), plain, maxPlainBytes, maxTokenChars))
+		return noToken(h, overBudget(count, plain))
 	}
 	return token, true
+}
+
+// sessionProblem says, without values, why a session cannot be handed
+// over, or nothing when it can.
+func sessionProblem(h *handler, cookies []sessionCookie) string {
+	if len(cookies) == 0 {
+		return "no session cookie " + h.cookie.primary
+	}
+	for i := range cookies {
+		if !cookieFits(cookies[i].name, cookies[i].value) {
+			return cookieProblem(&cookies[i])
+		}
+	}
+	return ""
+}
+
+// overBudget says why a session's claims make no token.
+func overBudget(cookies, plain int) string {
+	return fmt.Sprintf("the session's %d cookies make %d bytes of claims, over the %d a token of %d characters holds", cookies, plain, maxPlainBytes, maxTokenChars)
 }
 
 // cookieProblem says, without the value, why a cookie cannot be handed over.

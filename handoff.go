@@ -67,5 +67,5 @@ func handoffToken(h *handler, r *http.Request, target string) (string, bool) {
 	if isOwnHost(r.Host, target) {
 		return "", false
 	}
-	return issue(h, r, target, requestCookies(r, h.cookie.names))
+	return issueRequest(h, r, target)
 }

@@ -95,14 +95,10 @@ func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cookies 
 	header := rw.Header()
 	https := isHTTPS(r)
 	var stale []string
-	switch {
-	case h.keepExisting && hasCookie(r, h.cookie.primary):
-		h.logf("token redeemed, this host's own session kept (onExistingSession keep)")
-		cookies = nil
-	case len(cookies) == 1 && len(h.cookie.names) == 1:
+	if h.oneCookie {
 		header["Set-Cookie"] = append(header["Set-Cookie"], setCookie(h.cookie, &cookies[0], https))
-	default:
-		stale = setSession(h.cookie, header, r, cookies, https)
+	} else {
+		cookies, stale = setRedeemed(h, header, r, cookies, https)
 	}
 	noStore(header)
 	if h.cleanURL || r.Method != http.MethodGet && r.Method != http.MethodHead || tooManyCookies(r.Header) {
@@ -131,7 +127,7 @@ func verify(h *handler, r *http.Request, token string) ([]sessionCookie, *refusa
 			return nil, why
 		}
 	}
-	cookies, why := decodeCookies(cl.session, h.cookie.names, age)
+	cookies, why := decodeSession(h.cookie, cl.session, age)
 	if why != nil {
 		return nil, why
 	}

@@ -133,7 +133,7 @@ func redirectToken(h *handler, header http.Header, r *http.Request, target strin
 		}
 	}
 	if len(header["Set-Cookie"]) == 0 && len(header["Clear-Site-Data"]) == 0 {
-		return issue(h, r, target, requestCookies(r, h.cookie.names))
+		return issueRequest(h, r, target)
 	}
 	return issue(h, r, target, redirectCookies(header, r, h.cookie.names, nowMs(h)))
 }

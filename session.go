@@ -30,7 +30,17 @@ func requestCookies(r *http.Request, names []string) []sessionCookie {
 		return nil
 	}
 	cookies := []sessionCookie{{name: c.Name, value: c.Value, age: ageUnknown}}
-	for _, name := range names[1:] {
+	if len(names) > 1 {
+		return appendRequestCookies(r, names[1:], cookies)
+	}
+	return cookies
+}
+
+// appendRequestCookies appends the secondary cookies a request carries:
+// kept apart from requestCookies, whose one-name case does not pay for
+// the loop.
+func appendRequestCookies(r *http.Request, names []string, cookies []sessionCookie) []sessionCookie {
+	for _, name := range names {
 		if c, err := r.Cookie(name); err == nil && c.Value != "" {
 			cookies = append(cookies, sessionCookie{name: name, value: c.Value, age: ageUnknown})
 		}
@@ -132,9 +142,14 @@ func capAge(seconds int64) int {
 // "age name=value" line each, the primary first. Names and values hold no
 // space or newline.
 func encodeCookies(cookies []sessionCookie) string {
-	if len(cookies) == 1 {
-		return strconv.Itoa(cookies[0].age) + " " + cookies[0].name + "=" + cookies[0].value
+	if len(cookies) != 1 {
+		return encodeSeveral(cookies)
 	}
+	return strconv.Itoa(cookies[0].age) + " " + cookies[0].name + "=" + cookies[0].value
+}
+
+// encodeSeveral is encodeCookies for any number of cookies.
+func encodeSeveral(cookies []sessionCookie) string {
 	lines := make([]string, len(cookies))
 	for i, c := range cookies {
 		lines[i] = strconv.Itoa(c.age) + " " + c.name + "=" + c.value
@@ -142,10 +157,31 @@ func encodeCookies(cookies []sessionCookie) string {
 	return strings.Join(lines, "\n")
 }
 
+// decodeSession is decodeCookies for the names of s, with the common case
+// of the primary cookie alone with its lifetime unknown (what
+// issueRequest writes in one concatenation) read by one prefix match.
+func decodeSession(s *cookieSpec, claim string, elapsedMs int64) ([]sessionCookie, *refusal) {
+	if value, ok := strings.CutPrefix(claim, s.unknownAge); ok && cookieFits(s.primary, value) {
+		return []sessionCookie{{name: s.primary, value: value, age: ageUnknown}}, nil
+	}
+	return decodeCookies(claim, s.names, elapsedMs)
+}
+
 // decodeCookies reads a token's cookies back, each checked: one of names,
 // the primary first, none twice, a value browsers keep, a lifetime in
 // range, less the seconds the token took to arrive.
 func decodeCookies(s string, names []string, elapsedMs int64) ([]sessionCookie, *refusal) {
+	if !strings.Contains(s, "\n") {
+		if c, why := decodeCookie(s, elapsedMs); why == nil && c.name == names[0] {
+			return []sessionCookie{c}, nil
+		}
+	}
+	return decodeSeveral(s, names, elapsedMs)
+}
+
+// decodeSeveral is decodeCookies for any number of cookies, and for one
+// that is refused (then read a second time, to say why).
+func decodeSeveral(s string, names []string, elapsedMs int64) ([]sessionCookie, *refusal) {
 	lines := strings.SplitN(s, "\n", len(names)+1)
 	if len(lines) > len(names) {
 		return nil, newRefusal(reasonInvalid, fmt.Sprintf("token carries more than the %d cookies of cookieNames", len(names)))
@@ -226,6 +262,18 @@ func setSession(s *cookieSpec, header http.Header, r *http.Request, cookies []se
 	}
 	header["Set-Cookie"] = lines
 	return stale
+}
+
+// setRedeemed adds a redeemed session's Set-Cookie headers to an answer,
+// unless the host keeps its own session (onExistingSession keep), and
+// returns the cookies to inject and the stale ones to remove.
+func setRedeemed(h *handler, header http.Header, r *http.Request, cookies []sessionCookie, https bool) ([]sessionCookie, []string) {
+	if h.keepExisting && hasCookie(r, h.cookie.primary) {
+		h.logf("token redeemed, this host's own session kept (onExistingSession keep)")
+		return nil, nil
+	}
+	stale := setSession(h.cookie, header, r, cookies, https)
+	return cookies, stale
 }
 
 // staleCookies are the session's cookies that a request carries and a redeemed session does not.

@@ -223,3 +223,61 @@ func TestLargestTokenFitsTheQueryCaps(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, rec.Code, "the longest URL with the longest token is redeemed")
 	assert.Len(t, rec.Header()["Set-Cookie"], 3)
 }
+
+// TestDecodeSessionFastPath: decodeSession's prefix match for the primary
+// alone with its lifetime unknown reads what decodeCookies reads, and
+// refuses what it refuses, for one cookie name and for several.
+func TestDecodeSessionFastPath(t *testing.T) {
+	claims := []string{
+		"-1 session=V", "-1 session=a-b_c.d~e!f#$%&'()*+/:<=>?@[]^`{|}", "-1 session==", "-1 session=V=W",
+		"-1 session=" + strings.Repeat("v", 4096-len("session=")),
+		"-1 session=" + strings.Repeat("v", 4096-len("session")),
+		"-1 session=", "-1 session=a b", "-1 session=a;b", "-1 session=a\nb", "-1 session=V\n",
+		"-1 session=V\n-1 session.sig=S", "-1 session=V\n-1 session=W", "-1 session.sig=S", "-1 sessionX=V",
+		"-1 session", "-1  session=V", "-01 session=V", "5 session=V", "0 session=V", "session=V", "",
+	}
+	for _, names := range [][]string{{"session"}, {"session", "session.sig"}} {
+		spec, err := newCookieSpec(names, CookieConfig{})
+		require.NoError(t, err)
+		for _, claim := range claims {
+			for _, elapsed := range []int64{0, 2500} {
+				want, wantWhy := decodeCookies(claim, names, elapsed)
+				got, why := decodeSession(spec, claim, elapsed)
+				assert.Equal(t, want, got, "%q with %v", claim, names)
+				assert.Equal(t, wantWhy, why, "%q with %v", claim, names)
+			}
+		}
+	}
+}
+
+// TestIssueRequestFastPath: issueRequest seals what issue seals for the
+// cookies requestCookies reads, and issues nothing where issue issues nothing.
+func TestIssueRequestFastPath(t *testing.T) {
+	headers := []string{
+		"", "_session_id=V", "theme=dark; _session_id=V; _session_id=W", "_session_id=", "_session_id=; _session_id=V",
+		"_session_id=a b", `_session_id="quoted"`, "_session_id=" + strings.Repeat("v", 4096-len("_session_id=")),
+		"_session_id=" + strings.Repeat("v", 4096-len("_session_id")), "other=V",
+	}
+	for _, edit := range []func(*Config){sourceConfig, func(c *Config) { sourceConfig(c); c.CookieNames = []string{"_session_id", "theme"} }} {
+		h, _ := newTestHandler(t, nil, edit)
+		for _, header := range headers {
+			r := request(http.MethodGet, shopHost, "/", client, "")
+			if header != "" {
+				r.Header.Set("Cookie", header)
+			}
+			want, wantOK := issue(h, r, checkout, requestCookies(r, h.cookie.names))
+			got, ok := issueRequest(h, r, checkout)
+			require.Equal(t, wantOK, ok, "%q with %v", header, h.cookie.names)
+			if !ok {
+				assert.Empty(t, got)
+				continue
+			}
+			wantClaims, err := openToken(h.codec, want, checkout)
+			require.NoError(t, err)
+			gotClaims, err := openToken(h.codec, got, checkout)
+			require.NoError(t, err)
+			assert.Equal(t, wantClaims.session, gotClaims.session, "%q with %v", header, h.cookie.names)
+			assert.Equal(t, wantClaims.clientIP, gotClaims.clientIP)
+		}
+	}
+}
