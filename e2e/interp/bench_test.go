@@ -91,25 +91,26 @@ var benchSettings = settings{
 	"replayPerClient": "0", "allowInsecureTargets": "true",
 }
 
-// middleware builds one instance: interpreted or compiled.
-type middleware func(tb testing.TB, next http.Handler) http.Handler
+// middleware builds one instance, interpreted or compiled, from
+// benchSettings with the given key/value pairs set.
+type middleware func(tb testing.TB, next http.Handler, kv ...any) http.Handler
 
 // interpretedBy builds instances of an interpreted plugin: the working
 // tree's or, in TestBenchCompare, another revision's.
 func interpretedBy(p *Plugin) middleware {
-	return func(tb testing.TB, next http.Handler) http.Handler {
-		h, err := p.Build(context.Background(), benchSettings, "bench", next)
+	return func(tb testing.TB, next http.Handler, kv ...any) http.Handler {
+		h, err := p.Build(context.Background(), benchSettings.with(kv...), "bench", next)
 		require.NoError(tb, err)
 		return h
 	}
 }
 
-func interpretedSI(tb testing.TB, next http.Handler) http.Handler {
-	return interpretedBy(sessionInjector(tb))(tb, next)
+func interpretedSI(tb testing.TB, next http.Handler, kv ...any) http.Handler {
+	return interpretedBy(sessionInjector(tb))(tb, next, kv...)
 }
 
-func compiledSI(tb testing.TB, next http.Handler) http.Handler {
-	cfg, err := decodeCompiled(benchSettings)
+func compiledSI(tb testing.TB, next http.Handler, kv ...any) http.Handler {
+	cfg, err := decodeCompiled(benchSettings.with(kv...))
 	require.NoError(tb, err)
 	h, err := sessioninjector.New(context.Background(), next, cfg, "bench")
 	require.NoError(tb, err)
@@ -214,7 +215,22 @@ var benchPaths = []struct {
 	{"token-redeemed", func(l loop, mw middleware) {
 		runRedeem(l, mw(l, okBackend), mw(l, redirectBackend))
 	}},
+	// The same two with a session of two cookies (navRequest's theme as
+	// the second): the cost of an extra cookie. A revision without
+	// cookieNames drops the setting and carries one.
+	{"redirect-sealed-2-cookies", func(l loop, mw middleware) {
+		header := runSame(l, mw(l, redirectBackend, twoCookies...), navRequest(true), http.StatusFound)
+		if tokenIn(l, header.Get("Location")) == "" {
+			l.Fatalf("redirect not sealed: %q", header.Get("Location"))
+		}
+	}},
+	{"token-redeemed-2-cookies", func(l loop, mw middleware) {
+		runRedeem(l, mw(l, okBackend, twoCookies...), mw(l, redirectBackend, twoCookies...))
+	}},
 }
+
+// twoCookies makes navRequest's two cookies the session.
+var twoCookies = []any{"cookieNames", cookieName + ",theme"}
 
 // BenchmarkInterp measures the interpreted plugin against an interpreted
 // do-nothing plugin (the interpreter's own cost) and no middleware at all.
