@@ -41,13 +41,16 @@ func validCookieName(name string) error {
 // carried lifetimes and, with secure "auto", the Secure flag vary per
 // request.
 type cookieSpec struct {
-	names        []string // the session's cookies, the primary first
-	primary      string
-	unknownAge   string // "-1 primary=": how a token's claims start for the primary alone with its lifetime unknown
-	plainSuffix  string // attributes over HTTP, with the configured Max-Age
-	secureSuffix string // attributes over HTTPS, with the configured Max-Age
-	plainBase    string // plainSuffix without Max-Age, for a carried lifetime
-	secureBase   string // secureSuffix without Max-Age
+	names      []string // the session's cookies, the primary first
+	primary    string
+	unknownAge string // "-1 primary=": how a token's claim starts for the primary with its lifetime unknown
+	// secondaryAges are "-1 name=" for each of names[1:]: how the line of
+	// a secondary cookie whose lifetime is unknown starts in a claim.
+	secondaryAges []string
+	plainSuffix   string // attributes over HTTP, with the configured Max-Age
+	secureSuffix  string // attributes over HTTPS, with the configured Max-Age
+	plainBase     string // plainSuffix without Max-Age, for a carried lifetime
+	secureBase    string // secureSuffix without Max-Age
 }
 
 func newCookieSpec(names []string, c CookieConfig) (*cookieSpec, error) {
@@ -99,6 +102,9 @@ func newCookieSpec(names []string, c CookieConfig) (*cookieSpec, error) {
 		attrs += "; HttpOnly"
 	}
 	spec := &cookieSpec{names: names, primary: names[0], unknownAge: strconv.Itoa(ageUnknown) + " " + names[0] + "="}
+	for _, name := range names[1:] {
+		spec.secondaryAges = append(spec.secondaryAges, strconv.Itoa(ageUnknown)+" "+name+"=")
+	}
 	spec.secureBase = attrs + "; Secure; SameSite=" + sameSite
 	spec.plainBase = attrs + "; SameSite=" + sameSite
 	if secure == secureAlways {

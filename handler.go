@@ -139,12 +139,10 @@ func nowMs(h *handler) int64 {
 }
 
 // issueRequest seals a token handing the session a request carries to
-// target: issue for requestCookies, with the common case, the primary
-// cookie of a one-name session, read and encoded without building a list.
+// target: issue for requestCookies, with the common case, cookies that
+// fit and whose lifetimes the request does not tell, read and encoded
+// without building a list; the primary alone in one concatenation.
 func issueRequest(h *handler, r *http.Request, target string) (string, bool) {
-	if len(h.cookie.names) != 1 {
-		return issue(h, r, target, requestCookies(r, h.cookie.names))
-	}
 	c, err := r.Cookie(h.cookie.primary)
 	if err != nil {
 		return noToken(h, "no session cookie "+h.cookie.primary)
@@ -152,7 +150,29 @@ func issueRequest(h *handler, r *http.Request, target string) (string, bool) {
 	if !cookieFits(h.cookie.primary, c.Value) {
 		return issue(h, r, target, requestCookies(r, h.cookie.names))
 	}
+	if len(h.cookie.names) != 1 {
+		return issueSecondaries(h, r, target, h.cookie.unknownAge+c.Value)
+	}
 	return sealSession(h, r, target, h.cookie.unknownAge+c.Value, 1)
+}
+
+// issueSecondaries is issueRequest for a session of several cookie names:
+// the secondary cookies the request carries appended to the primary's
+// claim, each checked as issue checks it.
+func issueSecondaries(h *handler, r *http.Request, target, claim string) (string, bool) {
+	count := 1
+	for i, name := range h.cookie.names[1:] {
+		c, err := r.Cookie(name)
+		if err != nil || c.Value == "" {
+			continue
+		}
+		if !cookieFits(name, c.Value) {
+			return noToken(h, cookieProblem(&sessionCookie{name: name, value: c.Value}))
+		}
+		claim += "\n" + h.cookie.secondaryAges[i] + c.Value
+		count++
+	}
+	return sealSession(h, r, target, claim, count)
 }
 
 // issue seals a token handing a session's cookies to target for this
@@ -160,10 +180,11 @@ func issueRequest(h *handler, r *http.Request, target string) (string, bool) {
 // there is no session, when a cookie cannot be one a browser keeps, when
 // the token would be too long, or when there is no client address.
 func issue(h *handler, r *http.Request, target string, cookies []sessionCookie) (string, bool) {
-	if why := sessionProblem(h, cookies); why != "" {
+	claim, why := encodeChecked(h.cookie.primary, cookies)
+	if why != "" {
 		return noToken(h, why)
 	}
-	return sealSession(h, r, target, encodeCookies(cookies), len(cookies))
+	return sealSession(h, r, target, claim, len(cookies))
 }
 
 // sealSession seals a token carrying a session's encoded cookies (count
@@ -181,20 +202,6 @@ func sealSession(h *handler, r *http.Request, target, session string, count int)
 		return noToken(h, overBudget(count, plain))
 	}
 	return token, true
-}
-
-// sessionProblem says, without values, why a session cannot be handed
-// over, or nothing when it can.
-func sessionProblem(h *handler, cookies []sessionCookie) string {
-	if len(cookies) == 0 {
-		return "no session cookie " + h.cookie.primary
-	}
-	for i := range cookies {
-		if !cookieFits(cookies[i].name, cookies[i].value) {
-			return cookieProblem(&cookies[i])
-		}
-	}
-	return ""
 }
 
 // overBudget says why a session's claims make no token.

@@ -224,9 +224,9 @@ func TestLargestTokenFitsTheQueryCaps(t *testing.T) {
 	assert.Len(t, rec.Header()["Set-Cookie"], 3)
 }
 
-// TestDecodeSessionFastPath: decodeSession's prefix match for the primary
-// alone with its lifetime unknown reads what decodeCookies reads, and
-// refuses what it refuses, for one cookie name and for several.
+// TestDecodeSessionFastPath: decodeSession's prefix matches for cookies
+// whose lifetimes are unknown read what decodeCookies reads, and refuse
+// what it refuses, for one cookie name and for several.
 func TestDecodeSessionFastPath(t *testing.T) {
 	claims := []string{
 		"-1 session=V", "-1 session=a-b_c.d~e!f#$%&'()*+/:<=>?@[]^`{|}", "-1 session==", "-1 session=V=W",
@@ -235,8 +235,15 @@ func TestDecodeSessionFastPath(t *testing.T) {
 		"-1 session=", "-1 session=a b", "-1 session=a;b", "-1 session=a\nb", "-1 session=V\n",
 		"-1 session=V\n-1 session.sig=S", "-1 session=V\n-1 session=W", "-1 session.sig=S", "-1 sessionX=V",
 		"-1 session", "-1  session=V", "-01 session=V", "5 session=V", "0 session=V", "session=V", "",
+		"-1 session=V\n-1 session.sig=S\n-1 remember=R", "-1 session=V\n-1 remember=R\n-1 session.sig=S",
+		"-1 session=V\n-1 remember=R", "-1 session=V\n-1 session.sig=S\n-1 session.sig=T", "-1 session=V\n-1 remember=R\n-1 remember=R",
+		"-1 session=V\n-1 session.sig=", "-1 session=V\n-1 session.sig=a b", "-1 session=V\n-1 session.sig=S=", "-1 session=\n-1 session.sig=S",
+		"-1 session=V\n5 session.sig=S", "-1 session=V\n-1 session.sigX=S", "-1 session=V\n-1 session.si=S", "-1 session=V\n\n-1 session.sig=S",
+		"-1 session=V\n-1 session.sig=S\n-1 remember=R\n-1 x=y", "-1 session=V\n-1 session.sig=S\n", "-1 session=V\n-1 session=W\n-1 remember=R",
+		"-1 session=V\n-1 session.sig=" + strings.Repeat("s", 4096-len("session.sig=")),
+		"-1 session=V\n-1 session.sig=" + strings.Repeat("s", 4096-len("session.sig")),
 	}
-	for _, names := range [][]string{{"session"}, {"session", "session.sig"}} {
+	for _, names := range [][]string{{"session"}, {"session", "session.sig"}, {"session", "session.sig", "remember"}} {
 		spec, err := newCookieSpec(names, CookieConfig{})
 		require.NoError(t, err)
 		for _, claim := range claims {
@@ -257,8 +264,12 @@ func TestIssueRequestFastPath(t *testing.T) {
 		"", "_session_id=V", "theme=dark; _session_id=V; _session_id=W", "_session_id=", "_session_id=; _session_id=V",
 		"_session_id=a b", `_session_id="quoted"`, "_session_id=" + strings.Repeat("v", 4096-len("_session_id=")),
 		"_session_id=" + strings.Repeat("v", 4096-len("_session_id")), "other=V",
+		"_session_id=V; theme=dark", "theme=dark; _session_id=V; theme=light", "_session_id=V; theme=", "theme=dark",
+		`_session_id=V; theme="dark"`, "_session_id=V; theme=" + strings.Repeat("t", 4096-len("theme")),
+		"_session_id=V; theme=" + strings.Repeat("t", 4096-len("theme=")), "_session_id=V; remember=R; theme=dark",
 	}
-	for _, edit := range []func(*Config){sourceConfig, func(c *Config) { sourceConfig(c); c.CookieNames = []string{"_session_id", "theme"} }} {
+	for _, edit := range []func(*Config){sourceConfig, func(c *Config) { sourceConfig(c); c.CookieNames = []string{"_session_id", "theme"} },
+		func(c *Config) { sourceConfig(c); c.CookieNames = []string{"_session_id", "remember", "theme"} }} {
 		h, _ := newTestHandler(t, nil, edit)
 		for _, header := range headers {
 			r := request(http.MethodGet, shopHost, "/", client, "")
