@@ -17,8 +17,8 @@ const (
 // starting with "shop" and the checkout for hosts starting with "checkout".
 const (
 	shopHost      = harness.ShopHost        // issues with secretMain to every checkout host
-	shopOther     = harness.ShopOtherHost   // issues with secretOther
-	shopShort     = "shop-short.test"       // issues tokens that live 1s
+	shopOther     = harness.ShopOtherHost   // issues with secretOther to checkoutHost and checkoutLax
+	shopShort     = "shop-short.test"       // issues tokens that live 1s to checkoutHost and checkoutLax
 	shopNarrow    = "shop-narrow.test"      // may hand sessions to checkout-alt.test only
 	checkoutHost  = harness.CheckoutHost    // receives with secretMain
 	checkoutAlt   = "checkout-alt.test"     // same middleware as checkout.test
@@ -55,7 +55,8 @@ func siteConfig(appURL string) harness.Dynamic {
 	checkout := d.Routers["checkout"]
 	checkout.Rule = hostRule(checkoutHost, checkoutAlt)
 	d.Routers["checkout"] = checkout
-	d.Site("shop-short", injector(secretMain, []string{checkoutHost}, map[string]any{"tokenLifetime": "1s"}), shopShort)
+	d.Site("shop-other", injector(secretOther, []string{checkoutHost, checkoutLax}, nil), shopOther)
+	d.Site("shop-short", injector(secretMain, []string{checkoutHost, checkoutLax}, map[string]any{"tokenLifetime": "1s"}), shopShort)
 	d.Site("shop-narrow", injector(secretMain, []string{checkoutAlt}, nil), shopNarrow)
 	d.Site("checkout-short", injector(secretMain, nil, map[string]any{"tokenLifetime": "1s"}), checkoutShrt)
 	d.Site("checkout-lenient", injector(secretMain, nil, map[string]any{"dieOnHandshakeFailure": false}), checkoutLax)

@@ -19,9 +19,6 @@ const (
 	refusedPrefix  = "refused: " // followed by the refusal reason
 )
 
-// refusalBody is the start of the plugin's 403 answer; the reason follows.
-const refusalBody = "session handoff refused: "
-
 // redisStore is harness.RedisStore: the settings of a Redis replay store.
 var redisStore = harness.RedisStore
 
@@ -43,7 +40,7 @@ func mintToken(c *http.Client, host, target string) (string, error) {
 }
 
 // classifyRedemption names what a GET of a token URL got: outcomeArrived,
-// refusedPrefix + reason for a well-formed 403 refusal, or a description
+// refusedPrefix + reason for a well-formed refusal (harness.HopRefusal) that sets no cookie, or a description
 // of anything else (which no test expects).
 func classifyRedemption(h harness.Hop) string {
 	switch h.Status {
@@ -52,9 +49,8 @@ func classifyRedemption(h harness.Hop) string {
 			return outcomeArrived
 		}
 	case http.StatusForbidden:
-		if reason, ok := strings.CutPrefix(h.Body, refusalBody); ok && len(harness.SessionCookies(h)) == 0 &&
-			strings.Contains(h.Header.Get("Cache-Control"), "no-store") {
-			return refusedPrefix + strings.TrimSuffix(reason, "\n")
+		if reason := harness.HopRefusal(h); reason != "" && len(harness.SessionCookies(h)) == 0 {
+			return refusedPrefix + reason
 		}
 	}
 	return fmt.Sprintf("unexpected %d (Location %q, %d session cookies): %.100s",

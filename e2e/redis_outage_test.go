@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -42,7 +43,7 @@ func outageConfig(appURL, redisAddr string) harness.Dynamic {
 // TestRedisOutage kills the Redis replay store under a running Traefik,
 // then brings it back on the same address: while it is down, onError
 // reject refuses redemptions as unavailable (a 403, or with
-// dieOnHandshakeFailure false the token stripped and the request served
+// dieOnHandshakeFailure false a 303 to the URL without the token, served
 // without a session), onError allow accepts them and logs that single use
 // was not guaranteed; once it is back, redemptions work again within a
 // second, without restarting Traefik. A hung Redis costs a redemption no
@@ -99,12 +100,15 @@ func TestRedisOutage(t *testing.T) {
 		},
 		"strip": func(t *testing.T) {
 			b, hops := redeem(t, "http://"+checkoutLax+"/_debug/request?x=1")
-			require.Len(t, hops, 1, "no 403 and no redirect: the request goes on")
-			v := decodeView(t, hops[0])
-			assert.Equal(t, "/_debug/request?x=1", v.RequestURI, "token stripped, other parameters kept")
-			assert.Empty(t, sessionValues(v.Cookie), "no session injected")
+			require.Len(t, hops, 2, "no 403: a 303 to the clean URL, then the page")
+			assert.Equal(t, http.StatusSeeOther, hops[0].Status)
+			assert.Equal(t, "http://"+checkoutLax+"/_debug/request?x=1", hops[0].Header.Get("Location"), "token stripped, other parameters kept")
 			assert.Empty(t, harness.SessionCookies(hops[0]), "no session cookie set")
+			v := decodeView(t, hops[1])
+			assert.Equal(t, "/_debug/request?x=1", v.RequestURI)
+			assert.Empty(t, sessionValues(v.Cookie), "no session injected")
 			assert.Empty(t, b.Cookie(checkoutLax))
+			requireLogLine(t, tr, `"checkout-lenient@`, "handoff refused (unavailable)")
 		},
 	}
 	runAll := func(t *testing.T, cases map[string]func(t *testing.T)) {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,82 @@ func TestRefusals(t *testing.T) {
 			t.Parallel()
 			b, loc := issue(t, "", shopHost, "http://"+checkoutHost+"/")
 			harness.AssertRefused(t, b, b.Get(tt.damage(t, loc)), "invalid")
+		})
+	}
+
+	// With dieOnHandshakeFailure false (the plugin's default) a refused
+	// token is no dead end: a navigation is sent on to its URL without the
+	// token, signed out; any other request goes on stripped of it.
+	lenient := "http://" + checkoutLax + "/?step=2"
+	ledOn := []struct {
+		name   string
+		reason string // as the log names it
+		token  func(t *testing.T) (*harness.Navigator, string)
+	}{
+		{"expired", "expired", func(t *testing.T) (*harness.Navigator, string) {
+			b, loc := issue(t, "", shopShort, lenient)
+			time.Sleep(2200 * time.Millisecond)
+			return b, loc
+		}},
+		{"sealed with an unknown secret", "invalid", func(t *testing.T) (*harness.Navigator, string) {
+			return issue(t, "", shopOther, lenient)
+		}},
+		{"one character flipped", "invalid", func(t *testing.T) (*harness.Navigator, string) {
+			b, loc := issue(t, "", shopHost, lenient)
+			return b, harness.WithToken(t, loc, flip(harness.Token(loc)))
+		}},
+		{"replayed", "already used", func(t *testing.T) (*harness.Navigator, string) {
+			a, loc := issue(t, "", shopHost, lenient)
+			require.Equal(t, http.StatusSeeOther, a.Get(loc).Status, "first redemption")
+			return e.newBrowser("").WithT(t), loc
+		}},
+	}
+	for _, tt := range ledOn {
+		t.Run("dieOnHandshakeFailure false: "+tt.name+" token leads on to the clean URL, signed out", func(t *testing.T) {
+			t.Parallel()
+			b, loc := tt.token(t)
+			hops := b.Follow(loc)
+			require.Len(t, hops, 2, "a 303, then the page: %+v", hops)
+			h, page := hops[0], hops[1]
+			assert.Equal(t, http.StatusSeeOther, h.Status, "%s: %s", h.URL, h.Body)
+			assert.Equal(t, lenient, h.Header.Get("Location"), "the URL without the token")
+			assert.NotContains(t, h.Header.Get("Location"), harness.TokenParam)
+			assert.Contains(t, h.Header.Get("Cache-Control"), "no-store")
+			assert.Equal(t, "no-referrer", h.Header.Get("Referrer-Policy"))
+			assert.Empty(t, h.Header.Values("Set-Cookie"), "no cookie set on the way")
+
+			assert.Equal(t, lenient, page.URL)
+			assert.Equal(t, http.StatusOK, page.Status)
+			assert.Contains(t, page.Body, "You are not signed in.")
+			assert.Empty(t, b.Cookie(checkoutLax), "signed out on the checkout")
+			requireLogLine(t, e.tr, `"checkout-lenient@`, "handoff refused ("+tt.reason+")")
+		})
+	}
+
+	notNavigations := []struct {
+		name   string
+		method string
+		form   url.Values
+		header http.Header
+	}{
+		{"a form POST", http.MethodPost, url.Values{"field": {"value"}}, nil},
+		{"a fetch", http.MethodGet, nil, http.Header{"Accept": {"application/json"}, "Sec-Fetch-Mode": {"cors"}, "Sec-Fetch-Dest": {"empty"}}},
+	}
+	for _, tt := range notNavigations {
+		t.Run("dieOnHandshakeFailure false: "+tt.name+" with a bad token is stripped and passed on", func(t *testing.T) {
+			t.Parallel()
+			b, loc := issue(t, "", shopHost, "http://"+checkoutLax+"/_debug/request?x=1")
+			bad := harness.WithToken(t, loc, flip(harness.Token(loc)))
+			h, err := harness.Navigate(b.Client(), tt.method, bad, tt.form, tt.header)
+			require.NoError(t, err)
+			v := decodeView(t, h)
+			assert.Equal(t, tt.method, v.Method, "the request itself reaches the backend")
+			assert.Equal(t, "/_debug/request?x=1", v.RequestURI, "without the token")
+			assert.Empty(t, sessionValues(v.Cookie), "without a session")
+			assert.Empty(t, harness.SessionCookies(h))
+			assert.Contains(t, h.Header.Get("Cache-Control"), "no-store")
+			assert.Equal(t, "no-referrer", h.Header.Get("Referrer-Policy"), "the tokened URL kept out of referrers")
+			assert.Empty(t, b.Cookie(checkoutLax))
 		})
 	}
 }

@@ -291,10 +291,16 @@ func TestSecurityInTraefik(t *testing.T) {
 	})
 
 	t.Run("tokened pages are never cached nor sent on as referrers", func(t *testing.T) {
-		// A refused token, stripped and passed on.
+		// A refused token on a navigation, sent on to the URL without it.
 		loc := e.freshToken(t, "", "http://"+secLenient+"/page")
 		bad := strings.Replace(loc, "_hs_=", "_hs_=A", 1)
 		resp := e.do(t, "127.0.0.3", http.MethodGet, bad, "", nil)
+		assert.Equal(t, http.StatusSeeOther, resp.Status)
+		assert.Equal(t, "http://"+secLenient+"/page", resp.Header.Get("Location"))
+		assert.Equal(t, []string{"no-store"}, resp.Header.Values("Cache-Control"))
+		assert.Equal(t, []string{"no-referrer"}, resp.Header.Values("Referrer-Policy"))
+		// A refused token on a fetch, stripped and passed on.
+		resp = e.do(t, "127.0.0.3", http.MethodGet, bad, "", http.Header{"Sec-Fetch-Mode": {"cors"}, "Sec-Fetch-Dest": {"empty"}, "Accept": {"*/*"}})
 		assert.Equal(t, http.StatusOK, resp.Status)
 		assert.Equal(t, []string{"no-store"}, resp.Header.Values("Cache-Control"))
 		assert.Equal(t, []string{"no-referrer"}, resp.Header.Values("Referrer-Policy"))
@@ -339,7 +345,8 @@ func TestBulkyInputsInTraefik(t *testing.T) {
 	}{
 		{name: "handoff to", host: secShop, target: "/_session/handoff?to=" + url.QueryEscape("http://"+secCheckout+"/?"+amps+"_hs_=x"), header: withSession(), want: http.StatusBadRequest},
 		{name: "redirect Location", host: secShop, target: "/redirect?to=" + url.QueryEscape("http://"+secCheckout+"/?"+amps+"_hs_=x"), header: withSession(), want: http.StatusFound},
-		{name: "refused query stripped", host: secLenient, target: "/page?_hs_=bad&" + amps, want: http.StatusForbidden},
+		{name: "refused query led on", host: secLenient, target: "/page?_hs_=bad&" + amps, want: http.StatusSeeOther},
+		{name: "refused query on a fetch", host: secLenient, target: "/page?_hs_=bad&" + amps, header: http.Header{"Sec-Fetch-Mode": {"cors"}, "Sec-Fetch-Dest": {"empty"}}, want: http.StatusForbidden},
 		{name: "redemption with many cookies", host: secPass, header: http.Header{"Cookie": {cookies}}, want: http.StatusSeeOther},
 	}
 	for _, tt := range tests {
@@ -354,6 +361,9 @@ func TestBulkyInputsInTraefik(t *testing.T) {
 			took := timed(func() { resp = e.do(t, "", http.MethodGet, "http://"+tt.host+target, "", tt.header) })
 			assert.Equal(t, tt.want, resp.Status, resp.Body)
 			assert.Empty(t, harness.Token(resp.Header.Get("Location")))
+			if tt.host == secLenient && resp.Status == http.StatusSeeOther {
+				assert.Equal(t, "http://"+secLenient+"/page", resp.Header.Get("Location"), "a query over the caps leads to the path alone")
+			}
 			t.Logf("%s: %s with the plugin, %s without", tt.name, took, baseline)
 			assert.Less(t, took, 2*baseline+100*time.Millisecond, "no interpreted loop over the input")
 		})

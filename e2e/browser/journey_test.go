@@ -112,6 +112,17 @@ func saveScreenshot(t *testing.T, name string, shot []byte) {
 
 // TestChromium runs the journeys in a real browser, whose navigation
 // headers, SameSite rules and redirect handling are the ones that matter.
+// handoffURL signs a user in on shop over HTTP and returns the tokened URL
+// of shop's hand-off to target, for a browser on the same address to open.
+func handoffURL(t *testing.T, tr *harness.Traefik, shop, target string) string {
+	t.Helper()
+	n := harness.NewNavigator(t, tr.Client(""))
+	n.SignIn(shop, "Lea")
+	loc := n.Handoff(shop, target)
+	require.NotEmpty(t, harness.Token(loc), "hand-off Location %q", loc)
+	return loc
+}
+
 func TestChromium(t *testing.T) {
 	harness.Chromium(t) // skip early (or fail under CI) without it
 	tr := startSite(t)
@@ -203,11 +214,51 @@ func TestChromium(t *testing.T) {
 			u, err := url.Parse(st.Href)
 			return err == nil && u.Host == checkoutHost
 		})
-		dom, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+		st := waitForPage(ctx, t, "the refusal page", titled("Sign-in not carried over"))
+		assert.Contains(t, st.Text, "session handoff refused: invalid", "the page says why")
+		assert.NotContains(t, st.Text, "Signed in as Pat")
+		link, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("a").href`))
 		require.NoError(t, err)
-		assert.NotContains(t, dom, "Signed in as Pat")
-		assert.Contains(t, dom, "session handoff refused: invalid")
+		assert.Equal(t, checkout, link, "the page links to the URL without the token")
 		_, err = Cookie(ctx, checkout, sessionCookie)
 		assert.Error(t, err, "no session cookie on the checkout")
 	})
+
+	// With dieOnHandshakeFailure at its default, a refused token is no dead
+	// end: the browser goes on to the page it was headed for, signed out,
+	// and the token leaves the address bar.
+	lenient := "http://" + checkoutLax + "/?step=2"
+	refused := []struct {
+		name string
+		open func(ctx context.Context, t *testing.T) // opens a token URL in the tab
+	}{
+		{"a token from another secret", func(ctx context.Context, t *testing.T) {
+			require.NoError(t, Open(ctx, handoffURL(t, tr, shopOther, lenient)))
+		}},
+		{"a token that arrives late", func(ctx context.Context, t *testing.T) {
+			loc := handoffURL(t, tr, shopHost, lenient)
+			time.Sleep(2200 * time.Millisecond) // past the checkout's 1s
+			require.NoError(t, Open(ctx, loc))
+		}},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name+" lands signed out on the clean URL by default", func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(Isolated(t, browser), journeyTimeout)
+			defer cancel()
+			tt.open(ctx, t)
+			st := waitForPage(ctx, t, "the lenient checkout", func(st pageState) bool {
+				u, err := url.Parse(st.Href)
+				return err == nil && u.Host == checkoutLax && st.Title == "Checkout"
+			})
+			assert.Equal(t, lenient, st.Href, "the address bar shows the URL without the token")
+			u, err := url.Parse(st.Href)
+			require.NoError(t, err)
+			_, hasToken := u.Query()[tokenParam]
+			assert.False(t, hasToken, "no %s in the address bar", tokenParam)
+			assert.Equal(t, "You are not signed in.", st.User)
+			assert.Equal(t, "none", st.Origin, "no session cookie on the checkout")
+			_, err = Cookie(ctx, lenient, sessionCookie)
+			assert.Error(t, err, "no session cookie on the checkout")
+		})
+	}
 }

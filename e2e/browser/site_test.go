@@ -15,9 +15,10 @@ const (
 // Hosts of the browser tests. The demo app serves the shop for hosts
 // starting with "shop" and the checkout for hosts starting with "checkout".
 const (
-	shopHost     = "shop.test"       // hands sessions to checkoutHost with secretMain
-	shopOther    = "shop-other.test" // hands sessions to checkoutHost with secretOther
-	checkoutHost = "checkout.test"   // receives with secretMain
+	shopHost     = "shop.test"             // hands sessions to checkoutHost and checkoutLax with secretMain
+	shopOther    = "shop-other.test"       // hands sessions to checkoutHost and checkoutLax with secretOther
+	checkoutHost = "checkout.test"         // receives with secretMain
+	checkoutLax  = "checkout-lenient.test" // receives with secretMain, tokens up to 1s old, refusals as by default
 )
 
 // sessionCookie and tokenParam are the demo's cookie and the plugin's
@@ -30,7 +31,22 @@ const (
 // injector is the session injector configured as the e2e journeys have it,
 // every option of the contract set explicitly.
 func injector(secret string, targets ...string) harness.Middleware {
-	return harness.PluginMiddleware("sessioninjector", map[string]any{
+	return harness.PluginMiddleware("sessioninjector", injectorConfig(secret, targets))
+}
+
+// lenientInjector is injector receiving tokens up to 1s old, with
+// dieOnHandshakeFailure left at its default (false): a refused token
+// sends the browser on to the URL without it.
+func lenientInjector(secret string) harness.Middleware {
+	c := injectorConfig(secret, nil)
+	delete(c, "dieOnHandshakeFailure")
+	c["tokenLifetime"] = "1s"
+	return harness.PluginMiddleware("sessioninjector", c)
+}
+
+// injectorConfig is injector's configuration.
+func injectorConfig(secret string, targets []string) map[string]any {
+	return map[string]any{
 		"cookieName":            sessionCookie,
 		"secret":                secret,
 		"targetDomains":         targets,
@@ -44,7 +60,7 @@ func injector(secret string, targets ...string) harness.Middleware {
 		"bindClientIP":          true,
 		"cookie":                map[string]any{"path": "/", "secure": "auto", "httpOnly": true, "sameSite": "lax"},
 		"allowInsecureTargets":  true, // the test hosts are served over plain HTTP
-	})
+	}
 }
 
 // startSite starts the demo app and a Traefik with the plugin in front of
@@ -60,11 +76,13 @@ func startSite(t *testing.T) *harness.Traefik {
 			"shop":       route("shop", shopHost),
 			"shop-other": route("shop-other", shopOther),
 			"checkout":   route("checkout", checkoutHost),
+			"lenient":    route("lenient", checkoutLax),
 		},
 		Middlewares: map[string]harness.Middleware{
-			"shop":       injector(secretMain, checkoutHost),
-			"shop-other": injector(secretOther, checkoutHost),
+			"shop":       injector(secretMain, checkoutHost, checkoutLax),
+			"shop-other": injector(secretOther, checkoutHost, checkoutLax),
 			"checkout":   injector(secretMain, shopHost),
+			"lenient":    lenientInjector(secretMain),
 		},
 		Services: map[string]harness.Service{"app": {URL: app}},
 	}})

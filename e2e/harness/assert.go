@@ -69,7 +69,7 @@ func AssertRefused(t testing.TB, n *Navigator, h Hop, reason string) {
 		assert.True(t, strings.HasPrefix(ct, "text/plain"), "Content-Type %q", ct)
 	}
 	assert.Contains(t, h.Header.Get("Cache-Control"), "no-store")
-	assert.Contains(t, h.Body, reason)
+	assert.Equal(t, reason, HopRefusal(h), "the refusal's category: %.300s", h.Body)
 	assert.Empty(t, SessionCookies(h), "no session cookie on a refusal")
 	u, err := url.Parse(h.URL)
 	require.NoError(t, err)

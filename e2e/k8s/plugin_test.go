@@ -251,9 +251,12 @@ func TestHandshakeBetweenTheMiddlewares(t *testing.T) {
 	assert.Contains(t, first.Header().Get("Set-Cookie"), "_session_id=s-k8s-demo")
 	assert.Len(t, redis.Keys(t, 0, "sessioninjector:*"), 1, "the redemption is recorded in Redis")
 
+	// The manifests leave dieOnHandshakeFailure at its default: a replay
+	// leads on to the clean URL, signed out.
 	replay := redeem()
-	assert.Equal(t, http.StatusForbidden, replay.Code)
-	assert.Contains(t, replay.Body.String(), "already used")
+	assert.Equal(t, http.StatusSeeOther, replay.Code)
+	assert.Equal(t, checkoutURL+"/?from=pay", replay.Header().Get("Location"), "the URL without the token")
+	assert.Empty(t, replay.Header().Values("Set-Cookie"), "no session on a replay")
 }
 
 // copySettings deep-copies plugin settings through JSON.

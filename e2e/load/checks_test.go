@@ -18,6 +18,13 @@ func withLocation(status int, loc, session string) Reply {
 	return Reply{Status: status, Header: h}
 }
 
+// signedIn is r with the session cookie set as well.
+func signedIn(r Reply) Reply {
+	r.Header = r.Header.Clone()
+	r.Header.Set("Set-Cookie", "_session_id=s; Path=/; HttpOnly")
+	return r
+}
+
 func TestTokenHelpers(t *testing.T) {
 	loc := "http://checkout.test/p?a=1&_hs_=abc&b=%41"
 	assert.Equal(t, "abc", Token(loc))
@@ -60,8 +67,7 @@ func TestChecks(t *testing.T) {
 		{"redeemed to another URL", CheckRedeemed(withLocation(http.StatusSeeOther, target+"?y", session), session, target), false},
 		{"refused", CheckRefused(refusal("invalid"), "invalid"), true},
 		{"refused for another reason", CheckRefused(refusal("expired"), "invalid"), false},
-		{"refused but signed in", CheckRefused(Reply{Status: http.StatusForbidden, Body: refusalBody + "invalid\n",
-			Header: http.Header{"Set-Cookie": {"_session_id=s"}}}, "invalid"), false},
+		{"refused but signed in", CheckRefused(signedIn(refusal("invalid")), "invalid"), false},
 		{"token for the checkout", CheckTokenTarget(minted), true},
 		{"no token", CheckTokenTarget(withLocation(http.StatusFound, "http://evil.test/", "")), true},
 		{"token for another host", CheckTokenTarget(withLocation(http.StatusFound, "http://evil.test/?_hs_=t", "")), false},

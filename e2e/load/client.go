@@ -131,17 +131,10 @@ func (r Reply) SessionSet() string {
 	return ""
 }
 
-// refusalBody starts the plugin's 403 answer; the reason follows.
-const refusalBody = "session handoff refused: "
-
-// Refusal returns the reason of a plugin refusal (403 "session handoff
-// refused: <reason>"), or "" when r is not one.
+// Refusal returns the reason of a plugin refusal (harness.RefusalReason:
+// the plain-text 403 or a navigation's page), or "" when r is not one.
 func (r Reply) Refusal() string {
-	reason, ok := strings.CutPrefix(r.Body, refusalBody)
-	if r.Status != http.StatusForbidden || !ok {
-		return ""
-	}
-	return strings.TrimSuffix(reason, "\n")
+	return harness.RefusalReason(r.Status, r.Header, r.Body)
 }
 
 // String describes r briefly for a failure message.

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/session-injector/sessioninjector/e2e/harness"
 )
 
 // recordingT passes everything to the test but collects what assertions
@@ -33,9 +35,10 @@ func (r *recordingT) Fatalf(format string, args ...any) {
 
 func (r *recordingT) Helper() {}
 
-// refusal is the plugin's 403 for reason.
+// refusal is the plugin's plain-text 403 for reason.
 func refusal(reason string) Reply {
-	return Reply{Status: http.StatusForbidden, Body: refusalBody + reason + "\n"}
+	return Reply{Status: http.StatusForbidden, Body: harness.RefusalText + reason + "\n",
+		Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}, "Cache-Control": {"no-store"}}}
 }
 
 func TestTallyCountsFromManyGoroutines(t *testing.T) {
