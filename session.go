@@ -184,12 +184,9 @@ func decodeSession(s *cookieSpec, claim string, elapsedMs int64) ([]sessionCooki
 // names; nil for any other claim, which decodeCookies then reads (the
 // cookies it returns are those decodeCookies would).
 func decodeUnknownAges(s *cookieSpec, rest string) []sessionCookie {
-	if len(s.names) == 1 {
-		return nil
-	}
 	lines := strings.Split(rest, "\n")
 	if len(lines) > len(s.names) || !cookieFits(s.primary, lines[0]) {
-		return nil
+		return nil // with one name: a second line, or the value the caller refused
 	}
 	cookies := make([]sessionCookie, len(lines))
 	cookies[0] = sessionCookie{name: s.primary, value: lines[0], age: ageUnknown}
@@ -307,11 +304,18 @@ func hasCookie(r *http.Request, name string) bool {
 	return err == nil && c.Value != ""
 }
 
-// setSession adds the Set-Cookie headers of a redeemed session to an
-// answer, and those deleting the session's other cookies the request
-// still carries (a stale secondary cookie must not outlive the session
-// that replaced it), whose names it returns.
-func setSession(s *cookieSpec, header http.Header, r *http.Request, cookies []sessionCookie, https bool) []string {
+// setRedeemed adds the Set-Cookie headers of a redeemed session to an
+// answer, unless the host keeps its own session (onExistingSession keep),
+// and those deleting the session's other cookies the request still
+// carries (a stale secondary cookie must not outlive the session that
+// replaced it); it returns the cookies to inject and the stale ones to
+// remove.
+func setRedeemed(h *handler, header http.Header, r *http.Request, cookies []sessionCookie, https bool) ([]sessionCookie, []string) {
+	if h.keepExisting && hasCookie(r, h.cookie.primary) {
+		h.logf("token redeemed, this host's own session kept (onExistingSession keep)")
+		return nil, nil
+	}
+	s := h.cookie
 	lines := header["Set-Cookie"]
 	for i := range cookies {
 		lines = append(lines, setCookie(s, &cookies[i], https))
@@ -324,18 +328,6 @@ func setSession(s *cookieSpec, header http.Header, r *http.Request, cookies []se
 		}
 	}
 	header["Set-Cookie"] = lines
-	return stale
-}
-
-// setRedeemed adds a redeemed session's Set-Cookie headers to an answer,
-// unless the host keeps its own session (onExistingSession keep), and
-// returns the cookies to inject and the stale ones to remove.
-func setRedeemed(h *handler, header http.Header, r *http.Request, cookies []sessionCookie, https bool) ([]sessionCookie, []string) {
-	if h.keepExisting && hasCookie(r, h.cookie.primary) {
-		h.logf("token redeemed, this host's own session kept (onExistingSession keep)")
-		return nil, nil
-	}
-	stale := setSession(h.cookie, header, r, cookies, https)
 	return cookies, stale
 }
 
