@@ -135,5 +135,16 @@ func redirectToken(h *handler, header http.Header, r *http.Request, target strin
 	if len(header["Set-Cookie"]) == 0 && len(header["Clear-Site-Data"]) == 0 {
 		return issueRequest(h, r, target)
 	}
+	return issueResponse(h, header, r, target)
+}
+
+// issueResponse is redirectToken for a response with Set-Cookie or
+// Clear-Site-Data headers: one that sets none of the session's cookies and
+// clears none (a flash or CSRF cookie on a redirect) hands over the
+// request's session as issueRequest reads it, as redirectCookies would.
+func issueResponse(h *handler, header http.Header, r *http.Request, target string) (string, bool) {
+	if len(header["Clear-Site-Data"]) == 0 && !setsAny(header["Set-Cookie"], h.cookie.names) {
+		return issueRequest(h, r, target)
+	}
 	return issue(h, r, target, redirectCookies(header, r, h.cookie.names, nowMs(h)))
 }
