@@ -7,9 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // BuildDemoApp builds demo/app into dir and returns the binary's path.
@@ -33,56 +31,22 @@ func BuildDemoApp(dir string) (string, error) {
 func StartDemoApp(t testing.TB, bin, shopURL, checkoutURL string) string {
 	t.Helper()
 	addr := FreeAddr(t, "127.0.0.1")
-	logPath := filepath.Join(t.TempDir(), "demo-app.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	cmd := exec.Command(bin, "-listen", addr, "-shop-url", shopURL, "-checkout-url", checkoutURL)
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start demo app %s: %v", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(StopTimeout):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-
 	url := "http://" + addr
-	deadline := time.Now().Add(StartTimeout)
-	for {
+	cmd := exec.Command(bin, "-listen", addr, "-shop-url", shopURL, "-checkout-url", checkoutURL)
+	StartProcess(t, "demo app on "+addr, cmd).WaitReady(t, func() error {
 		req, _ := http.NewRequest(http.MethodGet, url+"/_debug/request", nil)
 		req.Host = "shop.probe"
 		resp, err := apiClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
+		if err != nil {
+			return err
 		}
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("demo app exited: %v\n%s", cmd.ProcessState, log)
-		default:
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %s", resp.Status)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("demo app not answering on %s after %s: %v", addr, StartTimeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return url
 }
 
 // DemoRequest is what the demo app's /_debug/request reports: the request

@@ -40,9 +40,8 @@ type Redis struct {
 	bin  string
 	args []string
 
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{}
+	mu   sync.Mutex
+	proc *Process
 }
 
 // StartRedis runs redis-server without a password; see StartRedisWith.
@@ -84,35 +83,20 @@ func StartRedisWith(t testing.TB, opts RedisOptions) *Redis {
 // PING; failures end t.
 func (r *Redis) start(t testing.TB) {
 	t.Helper()
-	cmd := exec.Command(r.bin, r.args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", r.bin, err)
+	p, err := RunProcess("redis-server on "+r.Addr, exec.Command(r.bin, r.args...))
+	if err != nil {
+		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
 	r.mu.Lock()
-	r.cmd, r.exited = cmd, exited
+	r.proc = p
 	r.mu.Unlock()
-
-	deadline := time.Now().Add(StartTimeout)
-	for {
+	p.WaitReady(t, func() error {
 		reply, err := r.Do(0, "PING")
-		if err == nil && reply == "PONG" {
-			return
+		if err == nil && reply != "PONG" {
+			err = fmt.Errorf("PING answered %v", reply)
 		}
-		select {
-		case <-exited:
-			t.Fatalf("redis-server on %s exited: %v", r.Addr, cmd.ProcessState)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s does not answer PING after %s: %v %v", r.Addr, StartTimeout, reply, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return err
+	})
 }
 
 // Stop ends redis-server (SIGTERM, then SIGKILL after StopTimeout). It is
@@ -128,27 +112,13 @@ func (r *Redis) Kill() {
 	r.end(syscall.SIGKILL)
 }
 
-// end sends sig and waits for the process to exit, killing it after
-// StopTimeout.
+// end ends the running redis-server with sig (Process.End).
 func (r *Redis) end(sig syscall.Signal) {
 	r.mu.Lock()
-	cmd, exited := r.cmd, r.exited
+	p := r.proc
 	r.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	select {
-	case <-exited:
-		return
-	default:
-	}
-	_ = cmd.Process.Signal(sig)
-	_ = cmd.Process.Signal(syscall.SIGCONT) // a frozen server handles SIGTERM only once thawed
-	select {
-	case <-exited:
-	case <-time.After(StopTimeout):
-		_ = cmd.Process.Kill()
-		<-exited
+	if p != nil {
+		p.End(sig)
 	}
 }
 
@@ -169,9 +139,9 @@ func (r *Redis) Thaw(t testing.TB) {
 func (r *Redis) signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
 	r.mu.Lock()
-	cmd := r.cmd
+	p := r.proc
 	r.mu.Unlock()
-	if err := cmd.Process.Signal(sig); err != nil {
+	if err := p.Signal(sig); err != nil {
 		t.Fatalf("redis-server on %s: %s: %v", r.Addr, sig, err)
 	}
 }
