@@ -88,9 +88,8 @@ func StartExpress(t testing.TB, store, shopURL, checkoutURL string) string {
 	if ExpressCookies(store) == nil {
 		t.Fatalf("StartExpress: store %q: want one of %v", store, ExpressStores)
 	}
-	need := fmt.Sprintf("the Express apps need Node.js (%d or newer) and npm", expressMinNode)
-	node := appTool(t, need, "NODE_BIN", "node")
-	npm := appTool(t, need, "NPM_BIN", "npm")
+	node := harness.Tool(t, "NODE_BIN", "node")
+	npm := harness.Tool(t, "NPM_BIN", "npm")
 	expressInstall(t, node, npm, appDir(t, "express"))
 	return startApp(t, appProcess{
 		name: "express app (" + store + ")",
@@ -129,7 +128,7 @@ func expressInstall(t testing.TB, node, npm, dir string) {
 		expressDeps.err = expressNpmCI(npm, dir)
 	})
 	if expressDeps.skip != "" {
-		appMissing(t, "%s", expressDeps.skip)
+		harness.Missing(t, "%s", expressDeps.skip)
 	}
 	if expressDeps.err != nil {
 		t.Fatalf("express app dependencies: %v", expressDeps.err)

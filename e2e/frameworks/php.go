@@ -26,7 +26,7 @@ func init() {
 // without it the test is skipped, or fails under CI.
 func StartPHP(t testing.TB, shopURL, checkoutURL string) string {
 	t.Helper()
-	php := appTool(t, "the PHP app needs PHP's command line (Debian's php-cli)", "PHP_BIN", "php")
+	php := harness.Tool(t, "PHP_BIN", "php") // Debian's php-cli
 	addr := harness.FreeAddr(t, "127.0.0.1")
 	return startApp(t, appProcess{
 		name: "php app",

@@ -1,7 +1,6 @@
 package frameworks
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,9 +32,9 @@ type appProcess struct {
 
 // startApp runs p on the free 127.0.0.1 address addr (the port is in its
 // PORT, and in the arguments where the caller put it) and returns its base
-// URL, "http://addr", once GET /healthz answers 200. The process is stopped
-// at t's cleanup (SIGTERM, then SIGKILL after harness.StopTimeout); its
-// output goes to the test log when t fails.
+// URL, "http://addr", once GET /healthz answers 200. The process is
+// stopped at t's cleanup (harness.StartProcess); its output goes to the
+// test log when t fails.
 func startApp(t testing.TB, p appProcess, addr, shopURL, checkoutURL string) string {
 	t.Helper()
 	_, port, err := net.SplitHostPort(addr)
@@ -55,107 +53,20 @@ func startApp(t testing.TB, p appProcess, addr, shopURL, checkoutURL string) str
 		"CHECKOUT_URL="+checkoutURL,
 	)
 	cmd.Env = append(cmd.Env, p.env...)
-	w := &appLog{}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("%s: start %s: %v", p.name, cmd, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(harness.StopTimeout):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("%s output:\n%s", p.name, w.String())
-		}
-	})
-
 	url := "http://" + addr
 	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(harness.StartTimeout)
-	for {
+	harness.StartProcess(t, p.name+" on "+addr, cmd).WaitReady(t, func() error {
 		resp, err := client.Get(url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-			err = fmt.Errorf("status %s", resp.Status)
+		if err != nil {
+			return err
 		}
-		select {
-		case <-exited:
-			t.Fatalf("%s exited: %v\n%s", p.name, cmd.ProcessState, w.String())
-		default:
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %s", resp.Status)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not answering on %s after %s: %v\n%s", p.name, addr, harness.StartTimeout, err, w.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// appLog collects an app's stdout and stderr, written from two goroutines
-// of os/exec.
-type appLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *appLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *appLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// appTool returns the path of a program an app needs: the value of the
-// environment variable env when set, else the first of names that exists
-// (an absolute path) or is found in PATH (a bare name). need says what
-// needs it, for the message. Without one the test is skipped, or fails
-// under CI.
-func appTool(t testing.TB, need, env string, names ...string) string {
-	t.Helper()
-	if p := os.Getenv(env); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			appMissing(t, "%s=%s: %v", env, p, err)
-		}
-		return p
-	}
-	for _, name := range names {
-		if filepath.IsAbs(name) {
-			if _, err := os.Stat(name); err == nil {
-				return name
-			}
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	appMissing(t, "%s: %s not found (or set %s)", need, strings.Join(names, ", "), env)
-	return ""
-}
-
-// appMissing skips the test, or fails it under CI.
-func appMissing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if harness.InCI() {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
+		return nil
+	})
+	return url
 }
 
 // appDir returns the absolute path of apps/<name>.
@@ -187,7 +98,7 @@ func appCheck(t testing.TB, key string, check func() string) {
 	}
 	appChecks.Unlock()
 	if reason != "" {
-		appMissing(t, "%s", reason)
+		harness.Missing(t, "%s", reason)
 	}
 }
 
@@ -197,7 +108,7 @@ func appCheck(t testing.TB, key string, check func() string) {
 func python(t testing.TB, app, pkgs string, modules ...string) string {
 	t.Helper()
 	need := "the " + app + " app needs Debian's Python 3 with " + pkgs
-	py := appTool(t, need, "PYTHON_BIN", "/usr/bin/python3")
+	py := harness.Tool(t, "PYTHON_BIN", "/usr/bin/python3")
 	appCheck(t, py+" "+strings.Join(modules, ","), func() string {
 		cmd := exec.Command(py, "-c", "import "+strings.Join(modules, ", "))
 		if out, err := cmd.CombinedOutput(); err != nil {

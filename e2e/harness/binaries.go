@@ -16,8 +16,8 @@ func InCI() bool {
 	return os.Getenv("CI") == "true"
 }
 
-// missing skips the test, or fails it under CI.
-func missing(t testing.TB, format string, args ...any) {
+// Missing skips the test for want of something it needs, or fails it under CI.
+func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
 	if InCI() {
 		t.Fatalf(format, args...)
@@ -38,7 +38,7 @@ func TraefikBinary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("TRAEFIK_BIN"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			missing(t, "TRAEFIK_BIN=%s: %v", p, err)
+			Missing(t, "TRAEFIK_BIN=%s: %v", p, err)
 		}
 		return p
 	}
@@ -60,7 +60,7 @@ func TraefikBinary(t testing.TB) string {
 		traefikOnce.path = strings.TrimSpace(lines[len(lines)-1])
 	})
 	if traefikOnce.path == "" {
-		missing(t, "no Traefik binary: %s", traefikOnce.err)
+		Missing(t, "no Traefik binary: %s", traefikOnce.err)
 	}
 	return traefikOnce.path
 }
@@ -80,7 +80,7 @@ func Tool(t testing.TB, env string, names ...string) string {
 	t.Helper()
 	if p := os.Getenv(env); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			missing(t, "%s=%s: %v", env, p, err)
+			Missing(t, "%s=%s: %v", env, p, err)
 		}
 		return p
 	}
@@ -89,6 +89,6 @@ func Tool(t testing.TB, env string, names ...string) string {
 			return p
 		}
 	}
-	missing(t, "none of %v found in PATH (or set %s)", names, env)
+	Missing(t, "none of %v found in PATH (or set %s)", names, env)
 	return ""
 }
