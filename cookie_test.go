@@ -193,6 +193,11 @@ func TestRedirectCookies(t *testing.T) {
 		{desc: "future RFC 850 expiry", setCookies: []string{"_session_id=x; Expires=Friday, 01-Jan-44 00:00:00 GMT"}, want: []sessionCookie{{"_session_id", "x", maxCookieAge}}},
 		{desc: "future asctime expiry", setCookies: []string{"_session_id=x; Expires=Fri Jan  1 00:00:00 2100"}, want: []sessionCookie{{"_session_id", "x", maxCookieAge}}},
 		{desc: "unreadable expiry", setCookies: []string{"_session_id=x; Expires=tomorrow"}},
+		{desc: "deleted, with a space before =", setCookies: []string{"_session_id =; Max-Age=0"}},
+		{desc: "deleted, with a tab before = and spaces around the line", setCookies: []string{"  _session_id\t= ; Max-Age=0 "}},
+		{desc: "login with a space before =", setCookies: []string{"_session_id = fresh; Max-Age=60"}, want: []sessionCookie{{"_session_id", "fresh", 60}}},
+		{desc: "emptied, with blanks", setCookies: []string{"_session_id = ; Path=/"}},
+		{desc: "a longer name with a space before =", setCookies: []string{"_session_idx =; Max-Age=0"}, want: req},
 	}
 	tests[9].setCookies = []string{"_session_id=; Path=/"}
 	for _, test := range tests {

@@ -68,7 +68,8 @@ func redirectCookies(header http.Header, r *http.Request, names []string, nowMs 
 				cookies = append(cookies, sessionCookie{name: name, value: c.Value, age: ageUnknown})
 			}
 		} else if age, alive := cookieAge(set[i], nowMs); alive {
-			cookies = append(cookies, sessionCookie{name: name, value: set[i].Value, age: age})
+			// Browsers trim blanks around the value too; Go's parser does not.
+			cookies = append(cookies, sessionCookie{name: name, value: strings.Trim(set[i].Value, " \t"), age: age})
 		}
 		if len(cookies) == 0 {
 			return nil // no primary
@@ -96,12 +97,14 @@ func responseCookies(lines, names []string) []*http.Cookie {
 	return found
 }
 
-// setsAny reports whether a Set-Cookie line names one of the session's cookies.
+// setsAny reports whether a Set-Cookie line names one of the session's
+// cookies. Browsers trim blanks around the name, so "name =; Max-Age=0"
+// deletes it too.
 func setsAny(lines, names []string) bool {
 	for _, line := range lines {
 		line = strings.TrimSpace(line)
 		for _, name := range names {
-			if strings.HasPrefix(line, name) && strings.HasPrefix(line[len(name):], "=") {
+			if strings.HasPrefix(line, name) && strings.HasPrefix(strings.TrimLeft(line[len(name):], " \t"), "=") {
 				return true
 			}
 		}
@@ -114,7 +117,7 @@ func setsAny(lines, names []string) bool {
 // an empty value, Max-Age <= 0, an expiry in the past or in no date format
 // a browser reads (a sign-out is never mistaken for a session).
 func cookieAge(c *http.Cookie, nowMs int64) (int, bool) {
-	if c.Value == "" || c.MaxAge < 0 {
+	if strings.Trim(c.Value, " \t") == "" || c.MaxAge < 0 {
 		return 0, false
 	}
 	if c.MaxAge > 0 {

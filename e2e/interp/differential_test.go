@@ -110,6 +110,8 @@ var diffSetCookies = [][]string{
 	{cookieName + "=one", cookieName + "=two"},
 	{cookieName + "=bad value"},
 	{"other=1; Path=/"},
+	{cookieName + " =; Max-Age=0"},
+	{cookieName + " = fresh; Max-Age=60"},
 }
 
 var diffHosts = []string{"shop.test", "SHOP.TEST", "shop.test.", "shop.test:8080", "checkout.test", "[::1]:80", ""}

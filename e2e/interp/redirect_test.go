@@ -66,6 +66,11 @@ func TestRedirectRewriting(t *testing.T) {
 			setCookies: []string{cookieName + "=x; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"},
 			location:   "http://checkout.test/bye",
 		},
+		{
+			name: "logout with a blank before =, as browsers read it", cookie: cookieName + "=" + session,
+			setCookies: []string{cookieName + " =; Path=/; Max-Age=0"},
+			location:   "http://checkout.test/bye",
+		},
 		{name: "no session", location: "http://checkout.test/cart"},
 		{name: "disallowed host", cookie: cookieName + "=" + session, location: "http://evil.test/steal"},
 		{name: "same host", cookie: cookieName + "=" + session, location: "http://shop.test/other"},
