@@ -14,7 +14,7 @@ type handler struct {
 	next         http.Handler
 	name         string
 	tokenParam   string
-	tokenQuery   *regexp.Regexp // matches a raw query that may hold tokenParam, literal or percent-encoded
+	tokenQuery   *regexp.Regexp // matches a raw query that may hold tokenParam, literal or percent-encoded, or be the pull endpoint's
 	tokenKey     *regexp.Regexp // finds tokenParam as a query key (paramKey)
 	lifetimeMs   int64
 	dieOnFailure bool
@@ -29,7 +29,14 @@ type handler struct {
 	wrap          bool // watch redirects of navigations
 	// handoffPath is the handoff endpoint's path or, when it is inactive,
 	// noRoute, which no request path equals: ServeHTTP tests one field.
-	handoffPath  string
+	handoffPath string
+	// pullPath is the pull endpoint's path or, inactive, noRoute. Its
+	// requests reach receive through tokenQuery, which also matches a
+	// query naming return or state when the endpoint is active.
+	pullPath string
+	// pull is the target side of the pull; nil: off (New then returns
+	// the handler itself, and no request pays for the pull).
+	pull         *pullSpec
 	cleanURL     bool
 	singleUse    bool
 	bindClientIP bool
@@ -70,6 +77,13 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	if handoffPath != "" && (!strings.HasPrefix(handoffPath, "/") || strings.ContainsAny(handoffPath, "?#"+unsafeURLChars)) {
 		return nil, fmt.Errorf("handoffPath: %q must be a path starting with /", c.HandoffPath)
 	}
+	pullPath := strings.TrimSpace(c.PullPath)
+	if pullPath != "" && (!strings.HasPrefix(pullPath, "/") || strings.ContainsAny(pullPath, "?#"+unsafeURLChars)) {
+		return nil, fmt.Errorf("pullPath: %q must be a path starting with /", c.PullPath)
+	}
+	if pullPath != "" && pullPath == handoffPath {
+		return nil, fmt.Errorf("pullPath: %q is handoffPath too; give each endpoint its own path", c.PullPath)
+	}
 	clients, err := newClientIPs(c.IPStrategy, c.IPv4Prefix, c.IPv6Prefix)
 	if err != nil {
 		return nil, err
@@ -85,6 +99,15 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	keepExisting, err := parseExisting(c.OnExistingSession)
 	if err != nil {
 		return nil, err
+	}
+	pull, err := newPullSpec(c, pullPath, names[0])
+	if err != nil {
+		return nil, err
+	}
+	pullRoute := handoffRoute(targets != nil, pullPath)
+	tokenQuery := regexp.QuoteMeta(tokenParam) + "|%"
+	if pullRoute != noRoute {
+		tokenQuery += `|(?:^|[&;])(?:return|state)=`
 	}
 	if c.ReplayCacheSize <= 0 {
 		return nil, fmt.Errorf("replayCacheSize: %d must be positive", c.ReplayCacheSize)
@@ -106,7 +129,7 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		next:            next,
 		name:            name,
 		tokenParam:      tokenParam,
-		tokenQuery:      regexp.MustCompile(regexp.QuoteMeta(tokenParam) + "|%"),
+		tokenQuery:      regexp.MustCompile(tokenQuery),
 		tokenKey:        paramKey(tokenParam),
 		lifetimeMs:      lifetime.Milliseconds(),
 		dieOnFailure:    c.DieOnHandshakeFailure,
@@ -116,6 +139,8 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		allowInsecure:   c.AllowInsecureTargets,
 		wrap:            targets != nil && c.PropagateRedirects,
 		handoffPath:     handoffRoute(targets != nil, handoffPath),
+		pullPath:        pullRoute,
+		pull:            pull,
 		cleanURL:        c.CleanURL,
 		singleUse:       c.SingleUse,
 		bindClientIP:    c.BindClientIP,

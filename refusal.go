@@ -15,6 +15,7 @@ const (
 	reasonUnavailable   = "unavailable"
 	reasonNotNavigation = "not a navigation"
 	reasonTooLarge      = "query too large"
+	reasonWrongBrowser  = "wrong browser"
 )
 
 // refusal says why a token was refused: a public category and a detail for the log.
@@ -97,6 +98,7 @@ var refusalWords = map[string]string{
 	reasonUnavailable:   "Sign-in cannot be carried over right now. Please try again in a moment.",
 	reasonNotNavigation: "The sign-in link was not opened as a page.",
 	reasonTooLarge:      "The address is too long to carry a sign-in.",
+	reasonWrongBrowser:  "The sign-in was asked for by another browser, or this browser did not keep the cookie that proves it asked.",
 }
 
 // refusalPageFormat is the self-contained page a navigation gets for a
@@ -123,8 +125,15 @@ func refusalPage(rw http.ResponseWriter, why *refusal, next string) {
 	_, _ = fmt.Fprintf(rw, refusalPageFormat, refusalWords[why.category], html.EscapeString(next), why.category)
 }
 
+// refusalNotOpened is the refusal of a token that does not authenticate
+// as a handoff token: on a host that pulls, it may be a pull answer.
+var refusalNotOpened = newRefusal(reasonInvalid, errTokenOpen.Error())
+
 // tokenRefusal is the refusal of a token that did not open.
 func tokenRefusal(err error) *refusal {
+	if err == errTokenOpen {
+		return refusalNotOpened
+	}
 	return newRefusal(reasonInvalid, err.Error())
 }
 
