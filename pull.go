@@ -304,13 +304,17 @@ func pullAnswerFor(h *handler, r *http.Request, target, state string) (string, b
 			return noToken(h, "client address not found")
 		}
 	}
-	session, count := noSessionMark, 0
+	// Each assigned on its own: under yaegi v0.16.1 the parallel
+	// assignments this was written with lost the session (e2e/interp).
+	session := noSessionMark
+	count := 0
 	if cookies := requestCookies(r, h.cookie.names); cookies != nil {
 		claim, why := encodeChecked(h.cookie.primary, cookies)
 		if why != "" {
 			return noToken(h, why)
 		}
-		session, count = claim, len(cookies)
+		session = claim
+		count = len(cookies)
 	}
 	plain := strconv.FormatInt(nowMs(h)*lifetimeScale+h.lifetimeMs, 10) + "\n" + client + "\n" + state + "\n" + session
 	answer := sealPull(h.codec, pullAnswer, target, plain)
