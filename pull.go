@@ -181,13 +181,16 @@ func (p *puller) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 }
 
 // pullWanted reports whether a request under pull.paths starts a pull: a
-// GET or HEAD navigation that carries no token, none of the primary
+// GET or HEAD navigation, not to this host's own endpoints, that carries no token, none of the primary
 // session cookie, no state cookie (a pull in flight: at most one bounce)
 // and no memory cookie (no session on the source, remembered), and not
 // over HTTPS when the source is http://.
 func pullWanted(h *handler, p *pullSpec, r *http.Request) bool {
 	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !navigation(r.Header) {
 		return false
+	}
+	if r.URL.Path == h.handoffPath || r.URL.Path == h.pullPath {
+		return false // this host's own endpoints, when it is a source too
 	}
 	if (p.fromHTTP && isHTTPS(r)) || (r.URL.RawQuery != "" && h.tokenKey.MatchString(r.URL.RawQuery)) {
 		return false

@@ -257,6 +257,10 @@ func TestPullStart(t *testing.T) {
 		{desc: "over HTTPS from an http source", target: "/account", edit: func(c *Config) { c.Pull.From = "http://shop.localhost" }},
 		{desc: "a URL too long to carry back", target: "/account?q=" + strings.Repeat("a", maxTargetURLBytes)},
 		{desc: "the pull off", target: "/account", edit: func(c *Config) { c.Pull.Paths = nil }},
+		{desc: "this host's own handoff endpoint", target: "/_session/handoff?to=" + url.QueryEscape("https://a.example.net/"),
+			edit: func(c *Config) { c.TargetDomains = []string{shopHost, "*.example.net"}; c.Pull.Paths = []string{"/"} }},
+		{desc: "this host's own pull endpoint", target: "/_session/pull?return=" + url.QueryEscape("https://a.example.net/") + "&state=abc",
+			edit: func(c *Config) { c.TargetDomains = []string{shopHost, "*.example.net"}; c.Pull.Paths = []string{"/"} }},
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
