@@ -14,7 +14,7 @@ type handler struct {
 	next         http.Handler
 	name         string
 	tokenParam   string
-	tokenQuery   *regexp.Regexp // matches a raw query that may hold tokenParam, literal or percent-encoded, or be the pull endpoint's
+	tokenQuery   *regexp.Regexp // matches a raw query that may hold tokenParam, literal or percent-encoded
 	tokenKey     *regexp.Regexp // finds tokenParam as a query key (paramKey)
 	lifetimeMs   int64
 	dieOnFailure bool
@@ -31,8 +31,8 @@ type handler struct {
 	// noRoute, which no request path equals: ServeHTTP tests one field.
 	handoffPath string
 	// pullPath is the pull endpoint's path or, inactive, noRoute. Its
-	// requests reach receive through tokenQuery, which also matches a
-	// query naming return or state when the endpoint is active.
+	// requests reach receive through tokenQuery: the return URL a target
+	// writes is percent-encoded.
 	pullPath string
 	// pull is the target side of the pull; nil: off (New then returns
 	// the handler itself, and no request pays for the pull).
@@ -104,11 +104,6 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	pullRoute := handoffRoute(targets != nil, pullPath)
-	tokenQuery := regexp.QuoteMeta(tokenParam) + "|%"
-	if pullRoute != noRoute {
-		tokenQuery += `|(?:^|[&;])(?:return|state)=`
-	}
 	if c.ReplayCacheSize <= 0 {
 		return nil, fmt.Errorf("replayCacheSize: %d must be positive", c.ReplayCacheSize)
 	}
@@ -129,7 +124,7 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		next:            next,
 		name:            name,
 		tokenParam:      tokenParam,
-		tokenQuery:      regexp.MustCompile(tokenQuery),
+		tokenQuery:      regexp.MustCompile(regexp.QuoteMeta(tokenParam) + "|%"),
 		tokenKey:        paramKey(tokenParam),
 		lifetimeMs:      lifetime.Milliseconds(),
 		dieOnFailure:    c.DieOnHandshakeFailure,
@@ -139,7 +134,7 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		allowInsecure:   c.AllowInsecureTargets,
 		wrap:            targets != nil && c.PropagateRedirects,
 		handoffPath:     handoffRoute(targets != nil, handoffPath),
-		pullPath:        pullRoute,
+		pullPath:        handoffRoute(targets != nil, pullPath),
 		pull:            pull,
 		cleanURL:        c.CleanURL,
 		singleUse:       c.SingleUse,

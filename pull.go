@@ -341,17 +341,22 @@ var (
 	refusalStaleState = newRefusal(reasonExpired, "pull state older than 60 s")
 )
 
-// refuseOrFinish serves a token that did not open as a handoff token: a
-// pull answer when this host pulls, else a refusal.
+// refuseOrFinish serves a token that did not open as a handoff token as a
+// pull answer when this host pulls, and refuses any other. Every token
+// that does not open goes to finishPull, whose refusals never answer with
+// a 303 to the same URL: an answer sealed under a key this host does not
+// know (a misconfiguration) must not bounce a browser that keeps no
+// cookies between the two hosts for ever.
 func refuseOrFinish(h *handler, rw http.ResponseWriter, r *http.Request, why *refusal, token string) {
-	if why == refusalNotOpened && h.pull != nil {
+	if why.unopened && h.pull != nil {
 		finishPull(h, rw, r, token)
 		return
 	}
 	serveRefusal(h, rw, r, why)
 }
 
-// finishPull serves a pull answer: always clearing the state cookie; with
+// finishPull serves a pull answer: clearing the state cookie whenever the
+// browser sent it (so a handoff token refused here sets none); with
 // a session, redeemed as a handoff token is; with "no session", setting
 // the memory cookie; refused, served without a session and never sent
 // round again (a browser that keeps no cookies would otherwise loop).
@@ -359,8 +364,10 @@ func finishPull(h *handler, rw http.ResponseWriter, r *http.Request, token strin
 	https := isHTTPS(r)
 	header := rw.Header()
 	if https {
-		header["Set-Cookie"] = append(header["Set-Cookie"], h.pull.clearStateSecure)
-	} else {
+		if _, err := r.Cookie(h.pull.stateNameSecure); err == nil {
+			header["Set-Cookie"] = append(header["Set-Cookie"], h.pull.clearStateSecure)
+		}
+	} else if _, err := r.Cookie(h.pull.stateName); err == nil {
 		header["Set-Cookie"] = append(header["Set-Cookie"], h.pull.clearState)
 	}
 	cookies, why := verifyPull(h, r, token, https)

@@ -298,7 +298,9 @@ func TestPullStart(t *testing.T) {
 			loc := rec.Header().Get("Location")
 			if !test.started {
 				assert.False(t, strings.HasPrefix(loc, shopOrigin), "no pull: %q", loc)
-				assert.NotContains(t, rec.Header().Get("Set-Cookie"), "si_pull=")
+				for _, line := range rec.Header()["Set-Cookie"] {
+					assert.NotContains(t, line, "Max-Age=60", "no state cookie set")
+				}
 				return
 			}
 			assert.Equal(t, 0, backend.calls)
@@ -376,7 +378,7 @@ func TestPullEndpoint(t *testing.T) {
 		{desc: "with a session", query: q(back, state), session: "s1", status: http.StatusSeeOther, location: "https://checkout.example.org/account?x=1&_hs_=", answered: true},
 		{desc: "without a session", query: q(back, state), status: http.StatusSeeOther, location: "https://checkout.example.org/account?x=1&_hs_=", answered: true},
 		{desc: "HEAD", method: http.MethodHead, query: q(back, state), session: "s1", status: http.StatusSeeOther, answered: true, location: "https://checkout.example.org/account?x=1&_hs_="},
-		{desc: "parameters in the other order, return unescaped", query: "state=" + state + "&return=https://checkout.example.org/a", status: http.StatusSeeOther, answered: true,
+		{desc: "parameters in the other order", query: "state=" + state + "&return=" + url.QueryEscape("https://checkout.example.org/a"), status: http.StatusSeeOther, answered: true,
 			location: "https://checkout.example.org/a?_hs_="},
 		{desc: "a state of 512 characters", query: q(back, strings.Repeat("a", maxStateChars)), status: http.StatusSeeOther, answered: true, location: "https://checkout.example.org/account?x=1&_hs_="},
 		{desc: "a wildcard target", query: q("https://a.example.net/", state), session: "s1", status: http.StatusSeeOther, answered: true, location: "https://a.example.net/?_hs_="},
@@ -385,8 +387,8 @@ func TestPullEndpoint(t *testing.T) {
 		{desc: "POST", method: http.MethodPost, query: q(back, state), session: "s1", status: http.StatusMethodNotAllowed},
 		{desc: "a fetch", query: q(back, state), session: "s1", header: http.Header{"Sec-Fetch-Mode": {"cors"}}, status: http.StatusBadRequest},
 		{desc: "an image", query: q(back, state), session: "s1", header: http.Header{"Sec-Fetch-Mode": {"no-cors"}}, status: http.StatusBadRequest},
-		{desc: "missing return", query: "state=" + state, status: http.StatusBadRequest, body: "session pull: exactly one 'return' parameter is required\n"},
-		{desc: "empty return", query: q("", state), status: http.StatusBadRequest, body: "session pull: exactly one 'return' parameter is required\n"},
+		{desc: "missing return", query: "state=" + state + "&to=" + url.QueryEscape(back), status: http.StatusBadRequest, body: "session pull: exactly one 'return' parameter is required\n"},
+		{desc: "empty return", query: q("", state) + "&to=" + url.QueryEscape(back), status: http.StatusBadRequest, body: "session pull: exactly one 'return' parameter is required\n"},
 		{desc: "two returns", query: q(back, state) + "&return=" + url.QueryEscape("https://evil.example/"), status: http.StatusBadRequest},
 		{desc: "a malformed query", query: q(back, state) + "&x=%zz", status: http.StatusBadRequest},
 		{desc: "missing state", query: "return=" + url.QueryEscape(back), status: http.StatusBadRequest, body: pullBadState},
@@ -498,9 +500,10 @@ func TestPullEndpointReach(t *testing.T) {
 		{desc: "the default path moved", edit: func(c *Config) { sourceConfig(c); c.PullPath = "/pull" }, target: "/_session/pull" + query},
 		{desc: "disabled", edit: func(c *Config) { sourceConfig(c); c.PullPath = "" }, target: "/_session/pull" + query},
 		{desc: "receive only", target: "/_session/pull" + query},
-		{desc: "a query naming neither return nor state goes to the backend", edit: sourceConfig, target: "/_session/pull?x=1"},
+		{desc: "a query without a percent-encoding goes to the backend", edit: sourceConfig, target: "/_session/pull?return=https://checkout.example.org/&state=abc"},
 		{desc: "no query goes to the backend", edit: sourceConfig, target: "/_session/pull"},
-		{desc: "a query naming state alone is refused", edit: sourceConfig, target: "/_session/pull?state=abc", endpoint: true},
+		{desc: "a percent-encoding and state alone are refused", edit: sourceConfig, target: "/_session/pull?state=abc&x=%20", endpoint: true},
+		{desc: "the token parameter alone is refused", edit: sourceConfig, target: "/_session/pull?_hs_=x&_hs_=y", endpoint: true},
 		{desc: "an OAuth callback elsewhere goes to the backend", edit: sourceConfig, target: "/callback?code=1&state=abc"},
 	}
 	for _, test := range tests {
@@ -538,6 +541,7 @@ func TestPullFinish(t *testing.T) {
 		cookies []string // Set-Cookie after clearState
 		served  bool     // the page itself, stripped of the token
 		refused string   // the refusal category in the log
+		noState bool     // the answer arrives without the state cookie: nothing to clear
 	}{
 		{desc: "with a session", session: "s1", status: http.StatusSeeOther,
 			cookies: []string{"_session_id=s1; Path=/; HttpOnly; Secure; SameSite=Lax"}},
@@ -546,9 +550,9 @@ func TestPullFinish(t *testing.T) {
 		{desc: "no session", status: http.StatusSeeOther,
 			cookies: []string{"__Host-si_nopull=1; Path=/; Max-Age=600; HttpOnly; Secure; SameSite=Lax"}},
 		{desc: "no session, not remembered", edit: func(c *Config) { c.Pull.NoSessionFor = "0" }, status: http.StatusOK, served: true},
-		{desc: "no state cookie", session: "s1", status: http.StatusOK, served: true, refused: reasonWrongBrowser,
+		{desc: "no state cookie", session: "s1", status: http.StatusOK, served: true, refused: reasonWrongBrowser, noState: true,
 			arrive: func(_ *testing.T, _ *pullRig, p pulled) (string, string) { return p.loc, "theme=dark" }},
-		{desc: "the state cookie under its HTTP name", session: "s1", status: http.StatusOK, served: true, refused: reasonWrongBrowser,
+		{desc: "the state cookie under its HTTP name", session: "s1", status: http.StatusOK, served: true, refused: reasonWrongBrowser, noState: true,
 			arrive: func(_ *testing.T, _ *pullRig, p pulled) (string, string) { return p.loc, "si_pull=" + p.nonce }},
 		{desc: "another browser's nonce", session: "s1", status: http.StatusOK, served: true, refused: reasonWrongBrowser,
 			arrive: func(_ *testing.T, _ *pullRig, p pulled) (string, string) {
@@ -589,6 +593,15 @@ func TestPullFinish(t *testing.T) {
 				other := g.answer(t, pullEndpoint+url.QueryEscape("https://a.example.net/account")+"&state="+state, "s1")
 				return backURL + "&_hs_=" + tokenFrom(t, other, "_hs_"), "__Host-si_pull=" + p.nonce
 			}},
+		{desc: "an answer under a key this host does not know", session: "s1", status: http.StatusOK, served: true, refused: reasonInvalid,
+			arrive: func(t *testing.T, g *pullRig, p pulled) (string, string) {
+				g.src = otherKeySource(t)
+				return g.answer(t, p.start, "s1"), "__Host-si_pull=" + p.nonce
+			}},
+		{desc: "a tampered answer", session: "s1", status: http.StatusOK, served: true, refused: reasonInvalid,
+			arrive: func(_ *testing.T, _ *pullRig, p pulled) (string, string) {
+				return strings.Replace(p.loc, "_hs_=", "_hs_=A", 1), "__Host-si_pull=" + p.nonce
+			}},
 		{desc: "another client address", session: "s1", status: http.StatusOK, served: true, refused: reasonWrongClient,
 			arrive: func(_ *testing.T, g *pullRig, p pulled) (string, string) {
 				g.dst.clients.depth, g.dst.clients.forwarded = 1, true // X-Forwarded-For 198.51.100.7 below
@@ -600,7 +613,7 @@ func TestPullFinish(t *testing.T) {
 				require.Equal(t, http.StatusSeeOther, rec.Code)
 				return p.loc, "__Host-si_pull=" + p.nonce
 			}},
-		{desc: "refused with dieOnHandshakeFailure", session: "s1", edit: dies, status: http.StatusForbidden, refused: reasonWrongBrowser,
+		{desc: "refused with dieOnHandshakeFailure", session: "s1", edit: dies, status: http.StatusForbidden, refused: reasonWrongBrowser, noState: true,
 			arrive: func(_ *testing.T, _ *pullRig, p pulled) (string, string) { return p.loc, "" }},
 	}
 	for _, test := range tests {
@@ -623,7 +636,14 @@ func TestPullFinish(t *testing.T) {
 			rec := serve(g.entry, r)
 
 			assert.Equal(t, test.status, rec.Code, rec.Body.String())
-			assert.Equal(t, append([]string{clearState}, test.cookies...), rec.Header()["Set-Cookie"], "the state cookie is always cleared")
+			want := append([]string{clearState}, test.cookies...)
+			if test.noState {
+				want = want[1:]
+				if len(want) == 0 {
+					want = nil
+				}
+			}
+			assert.Equal(t, want, rec.Header()["Set-Cookie"], "the state cookie the browser sent is always cleared")
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 			assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"))
 			switch {
@@ -674,6 +694,12 @@ func TestPullTokensKeepTheirPurpose(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, rec.Code)
 	assert.Equal(t, "https://checkout.example.org/account", rec.Header().Get("Location"))
 	assert.Empty(t, rec.Header()["Set-Cookie"], "a pull answer is refused where no pull is configured")
+}
+
+// otherKeySource is a source sealing under a secret the pull rig's target does not know.
+func otherKeySource(t *testing.T) *handler {
+	src, _ := newTestHandler(t, &recorder{}, func(c *Config) { sourceConfig(c); c.Secret = testSecret2 })
+	return src
 }
 
 // browser follows redirects between the shop and the checkout like a
@@ -754,6 +780,15 @@ func TestPullJourneys(t *testing.T) {
 			assert.Empty(t, g.backend.req.Header.Get("Cookie"))
 		})
 	}
+	t.Run("a browser that keeps no cookies never loops, the source under another key", func(t *testing.T) {
+		g := newPullRig(t, nil)
+		g.src = otherKeySource(t)
+		b := newBrowser(t, g, false)
+		rec := b.open("https://checkout.example.org/account")
+		assert.Equal(t, http.StatusOK, rec.Code)
+		assert.Equal(t, 2, b.redirect, "to the source and back, then the page")
+		assert.Contains(t, g.log.String(), "pull answer refused (invalid): token sealed with an unknown key")
+	})
 	t.Run("not remembered", func(t *testing.T) {
 		g := newPullRig(t, func(c *Config) { c.Pull.NoSessionFor = "0" })
 		b := newBrowser(t, g, true)

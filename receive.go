@@ -31,8 +31,8 @@ func receive(h *handler, rw http.ResponseWriter, r *http.Request) bool {
 // receiveChecked is receive for a query that is long, malformed, holds
 // the token parameter other than once, or comes with a request that is no
 // navigation; and for a request to the pull endpoint, which ServeHTTP
-// sends here (its query names return or state) so that no other request
-// pays for it.
+// sends here (the return URL a target writes is percent-encoded, which
+// tokenQuery matches) so that no other request pays for it.
 func receiveChecked(h *handler, rw http.ResponseWriter, r *http.Request, tokens []string, err error) bool {
 	if r.URL.Path == h.pullPath {
 		servePull(h, rw, r)

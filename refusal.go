@@ -22,6 +22,9 @@ const (
 type refusal struct {
 	category string
 	detail   string
+	// unopened: the token did not open as a handoff token (malformed, of
+	// another version, under an unknown key, or not authenticating).
+	unopened bool
 }
 
 // newRefusal returns a refusal of a category with a detail for the log.
@@ -125,16 +128,10 @@ func refusalPage(rw http.ResponseWriter, why *refusal, next string) {
 	_, _ = fmt.Fprintf(rw, refusalPageFormat, refusalWords[why.category], html.EscapeString(next), why.category)
 }
 
-// refusalNotOpened is the refusal of a token that does not authenticate
-// as a handoff token: on a host that pulls, it may be a pull answer.
-var refusalNotOpened = newRefusal(reasonInvalid, errTokenOpen.Error())
-
-// tokenRefusal is the refusal of a token that did not open.
+// tokenRefusal is the refusal of a token that did not open: on a host
+// that pulls, it may be a pull answer (refuseOrFinish).
 func tokenRefusal(err error) *refusal {
-	if err == errTokenOpen {
-		return refusalNotOpened
-	}
-	return newRefusal(reasonInvalid, err.Error())
+	return &refusal{category: reasonInvalid, detail: err.Error(), unopened: true}
 }
 
 // ageRefusal is the refusal of a token dated age ms ago: in the future or expired.
