@@ -97,6 +97,7 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzOpenToken -fuzztime $(FUZZTIME) .
 	$(GO) test -run XXX -fuzz FuzzLocation -fuzztime $(FUZZTIME) .
+	$(GO) test -run XXX -fuzz FuzzPullEndpoint -fuzztime $(FUZZTIME) .
 
 vendor:
 	$(GO) mod tidy && $(GO) mod vendor

@@ -50,6 +50,13 @@ type Config struct {
 	PropagateRedirects bool
 	// HandoffPath is the endpoint that redirects to ?to=<URL> with a token; empty disables it.
 	HandoffPath string
+	// PullPath is the source's pull endpoint, which answers a target's
+	// ?return=<URL>&state=<state> with the session or a "no session"
+	// mark; empty disables it. A target builds the source's URL with it.
+	PullPath string
+	// Pull lets this host, as a target, ask the source for the session
+	// of a browser that arrives directly on one of its paths.
+	Pull PullConfig
 	// CleanURL answers a redeemed GET or HEAD with a 303 to the URL without the token.
 	CleanURL bool
 	// SingleUse redeems a token at most once.
@@ -75,6 +82,19 @@ type Config struct {
 	ReplayStore string
 	// Redis configures the Redis replay store.
 	Redis RedisConfig
+}
+
+// PullConfig configures the pull: a target asking the source for the
+// session of a browser that opened one of Paths directly.
+type PullConfig struct {
+	// From is the source's origin, scheme://host[:port].
+	From string
+	// Paths are the path prefixes (on a segment boundary) where a session
+	// is wanted; none means the pull is off.
+	Paths []string
+	// NoSessionFor is how long this host remembers that a browser has no
+	// session on the source: "10m", "0" (do not remember), at most 24h.
+	NoSessionFor string
 }
 
 // RedisConfig configures the Redis replay store.
@@ -135,6 +155,8 @@ func CreateConfig() *Config {
 		TokenLifetime:      "5s",
 		PropagateRedirects: true,
 		HandoffPath:        "/_session/handoff",
+		PullPath:           "/_session/pull",
+		Pull:               PullConfig{NoSessionFor: "10m"},
 		CleanURL:           true,
 		SingleUse:          true,
 		BindClientIP:       true,

@@ -29,7 +29,14 @@ type handler struct {
 	wrap          bool // watch redirects of navigations
 	// handoffPath is the handoff endpoint's path or, when it is inactive,
 	// noRoute, which no request path equals: ServeHTTP tests one field.
-	handoffPath  string
+	handoffPath string
+	// pullPath is the pull endpoint's path or, inactive, noRoute. Its
+	// requests reach receive through tokenQuery: the return URL a target
+	// writes is percent-encoded.
+	pullPath string
+	// pull is the target side of the pull; nil: off (New then returns
+	// the handler itself, and no request pays for the pull).
+	pull         *pullSpec
 	cleanURL     bool
 	singleUse    bool
 	bindClientIP bool
@@ -70,6 +77,13 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	if handoffPath != "" && (!strings.HasPrefix(handoffPath, "/") || strings.ContainsAny(handoffPath, "?#"+unsafeURLChars)) {
 		return nil, fmt.Errorf("handoffPath: %q must be a path starting with /", c.HandoffPath)
 	}
+	pullPath := strings.TrimSpace(c.PullPath)
+	if pullPath != "" && (!strings.HasPrefix(pullPath, "/") || strings.ContainsAny(pullPath, "?#"+unsafeURLChars)) {
+		return nil, fmt.Errorf("pullPath: %q must be a path starting with /", c.PullPath)
+	}
+	if pullPath != "" && pullPath == handoffPath {
+		return nil, fmt.Errorf("pullPath: %q is handoffPath too; give each endpoint its own path", c.PullPath)
+	}
 	clients, err := newClientIPs(c.IPStrategy, c.IPv4Prefix, c.IPv6Prefix)
 	if err != nil {
 		return nil, err
@@ -83,6 +97,10 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		return nil, err
 	}
 	keepExisting, err := parseExisting(c.OnExistingSession)
+	if err != nil {
+		return nil, err
+	}
+	pull, err := newPullSpec(c, pullPath, names[0])
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +134,8 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		allowInsecure:   c.AllowInsecureTargets,
 		wrap:            targets != nil && c.PropagateRedirects,
 		handoffPath:     handoffRoute(targets != nil, handoffPath),
+		pullPath:        handoffRoute(targets != nil, pullPath),
+		pull:            pull,
 		cleanURL:        c.CleanURL,
 		singleUse:       c.SingleUse,
 		bindClientIP:    c.BindClientIP,

@@ -17,14 +17,19 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 		return nil, fmt.Errorf("sessioninjector %q: %w", name, err)
 	}
 	h.logf("effective settings: %s", effectiveSettings(h, config))
+	if h.pull != nil {
+		return &puller{h: h}, nil
+	}
 	return h, nil
 }
 
 // ServeHTTP passes every request through, except one to the handoff
 // endpoint, one that carries a token (verified and redeemed; the query is
 // parsed only when it holds the parameter's name or a percent-encoding
-// that could spell it), and the redirects of navigations (watched for a
-// cross-domain Location).
+// that could spell it; the pull endpoint, whose return URL is always
+// percent-encoded, is found there too), and the redirects of
+// navigations (watched for a cross-domain Location). A target that pulls
+// has puller in front of it.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	u := r.URL
 	if u.Path == h.handoffPath {

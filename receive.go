@@ -30,8 +30,14 @@ func receive(h *handler, rw http.ResponseWriter, r *http.Request) bool {
 
 // receiveChecked is receive for a query that is long, malformed, holds
 // the token parameter other than once, or comes with a request that is no
-// navigation.
+// navigation; and for a request to the pull endpoint, which ServeHTTP
+// sends here (the return URL a target writes is percent-encoded, which
+// tokenQuery matches) so that no other request pays for it.
 func receiveChecked(h *handler, rw http.ResponseWriter, r *http.Request, tokens []string, err error) bool {
+	if r.URL.Path == h.pullPath {
+		servePull(h, rw, r)
+		return true
+	}
 	why, present := queryRefusal(h, r.URL.RawQuery, len(tokens), err)
 	if !present {
 		return false
@@ -48,8 +54,13 @@ func receiveChecked(h *handler, rw http.ResponseWriter, r *http.Request, tokens 
 }
 
 // receiveOversized refuses a query over maxQueryBytes that holds the token
-// parameter, without parsing it, and reports false for one that does not.
+// parameter, without parsing it, and reports false for one that does not;
+// the pull endpoint refuses it too.
 func receiveOversized(h *handler, rw http.ResponseWriter, r *http.Request) bool {
+	if r.URL.Path == h.pullPath {
+		servePull(h, rw, r)
+		return true
+	}
 	if !h.tokenKey.MatchString(r.URL.RawQuery) {
 		return false
 	}
@@ -81,7 +92,7 @@ func redeem(h *handler, rw http.ResponseWriter, r *http.Request, token string) {
 	if cookies, why := verify(h, r, token); why == nil {
 		serveRedeemed(h, rw, r, cookies, token)
 	} else {
-		serveRefusal(h, rw, r, why)
+		refuseOrFinish(h, rw, r, why, token)
 	}
 }
 

@@ -15,12 +15,16 @@ const (
 	reasonUnavailable   = "unavailable"
 	reasonNotNavigation = "not a navigation"
 	reasonTooLarge      = "query too large"
+	reasonWrongBrowser  = "wrong browser"
 )
 
 // refusal says why a token was refused: a public category and a detail for the log.
 type refusal struct {
 	category string
 	detail   string
+	// unopened: the token did not open as a handoff token (malformed, of
+	// another version, under an unknown key, or not authenticating).
+	unopened bool
 }
 
 // newRefusal returns a refusal of a category with a detail for the log.
@@ -97,6 +101,7 @@ var refusalWords = map[string]string{
 	reasonUnavailable:   "Sign-in cannot be carried over right now. Please try again in a moment.",
 	reasonNotNavigation: "The sign-in link was not opened as a page.",
 	reasonTooLarge:      "The address is too long to carry a sign-in.",
+	reasonWrongBrowser:  "The sign-in was asked for by another browser, or this browser did not keep the cookie that proves it asked.",
 }
 
 // refusalPageFormat is the self-contained page a navigation gets for a
@@ -123,9 +128,10 @@ func refusalPage(rw http.ResponseWriter, why *refusal, next string) {
 	_, _ = fmt.Fprintf(rw, refusalPageFormat, refusalWords[why.category], html.EscapeString(next), why.category)
 }
 
-// tokenRefusal is the refusal of a token that did not open.
+// tokenRefusal is the refusal of a token that did not open: on a host
+// that pulls, it may be a pull answer (refuseOrFinish).
 func tokenRefusal(err error) *refusal {
-	return newRefusal(reasonInvalid, err.Error())
+	return &refusal{category: reasonInvalid, detail: err.Error(), unopened: true}
 }
 
 // ageRefusal is the refusal of a token dated age ms ago: in the future or expired.

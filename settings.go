@@ -18,16 +18,20 @@ func effectiveSettings(h *handler, c *Config) string {
 	if strings.TrimSpace(c.Secret) == "" {
 		secret = "random per process"
 	}
+	pullPath := h.pullPath
+	if pullPath == noRoute {
+		pullPath = "off"
+	}
 	existing := existingReplace
 	if h.keepExisting {
 		existing = existingKeep
 	}
 	return fmt.Sprintf("cookieNames=%s onExistingSession=%s tokenParam=%s tokenLifetime=%dms dieOnHandshakeFailure=%t targetDomains=%s "+
-		"allowInsecureTargets=%t propagateRedirects=%t handoffPath=%s cleanURL=%t singleUse=%t bindClientIP=%t "+
+		"allowInsecureTargets=%t propagateRedirects=%t handoffPath=%s pullPath=%s %s cleanURL=%t singleUse=%t bindClientIP=%t "+
 		"ipv4Prefix=%d ipv6Prefix=%d ipStrategy.depth=%d ipStrategy.excludedIPs=%d cookie=%q (over HTTPS %q) "+
 		"replayCacheSize=%d replayPerClient=%d replayStore=%s secret=%s previousSecrets=%d",
 		strings.Join(h.cookie.names, ","), existing, h.tokenParam, h.lifetimeMs, h.dieOnFailure, targetList(c.TargetDomains),
-		h.allowInsecure, h.wrap, handoff, h.cleanURL, h.singleUse, h.bindClientIP,
+		h.allowInsecure, h.wrap, handoff, pullPath, pullSettings(h.pull), h.cleanURL, h.singleUse, h.bindClientIP,
 		h.clients.v4Bits, h.clients.v6Bits, h.clients.depth, len(h.clients.excluded), h.cookie.plainSuffix, h.cookie.secureSuffix,
 		h.replayCap, h.replayPerClient, storeSettings(h), secret, previousCount(c.PreviousSecrets))
 }
@@ -73,4 +77,12 @@ func storeSettings(h *handler) string {
 	}
 	return fmt.Sprintf("redis(address=%s username=%q password=%s db=%d tls=%t keyPrefix=%q timeout=%s poolSize=%d onError=%s)",
 		o.address, o.username, password, o.db, o.useTLS, h.redis.prefix, o.timeout, o.poolSize, onError)
+}
+
+// pullSettings describes the target side of the pull.
+func pullSettings(p *pullSpec) string {
+	if p == nil {
+		return "pull=off"
+	}
+	return fmt.Sprintf("pull.from=%s pull.paths=%s pull.noSessionFor=%ds", p.from, strings.Join(p.pathList, ","), p.noSessionFor)
 }

@@ -31,6 +31,18 @@ import (
 // browsers keep in a URL.
 // Sealing and opening are a handful of standard-library calls with the
 // per-key parts prepared in New.
+//
+// The pull seals two more kinds of token in the same envelope (version,
+// key id, nonce, ciphertext, tag), each under a purpose label of its own
+// in the additional data, so that none of the three ever opens as another:
+//
+//   - a pull state, sealed by the target for itself (its own host follows
+//     the label): createdMs | nonce, the nonce (22 base64url characters)
+//     being the value of the browser's state cookie;
+//   - a pull answer, sealed by the source for the return URL's host:
+//     createdMs*10⁶ + lifetimeMs | client address | state | the session's
+//     cookies as in a handoff token, or the single line "-" (noSessionMark)
+//     when the browser has no session on the source.
 const (
 	tokenVersion    byte = 4
 	keyIDSize            = 4
@@ -50,6 +62,8 @@ const (
 	tokenKeyLabel = "sessioninjector v1 token key"
 	keyIDLabel    = "sessioninjector v1 key id"
 	purposeLabel  = "sessioninjector v4 handoff\x00"
+	answerLabel   = "sessioninjector v4 pull answer\x00"
+	stateLabel    = "sessioninjector v4 pull state\x00"
 )
 
 var (
@@ -77,6 +91,9 @@ type tokenKey struct {
 	aead     cipher.AEAD
 	header   string // version and key id
 	adPrefix string // header and purpose; the target host follows
+	// answerPrefix and statePrefix are adPrefix for a pull answer and a pull state.
+	answerPrefix string
+	statePrefix  string
 }
 
 // codec seals tokens under the current key and opens them under any configured key.
@@ -118,7 +135,8 @@ func deriveKey(secret string) (string, *tokenKey, error) {
 	}
 	id := string(hmacSHA256(secret, keyIDLabel)[:keyIDSize])
 	header := string([]byte{tokenVersion}) + id
-	return id, &tokenKey{aead: aead, header: header, adPrefix: header + purposeLabel}, nil
+	return id, &tokenKey{aead: aead, header: header, adPrefix: header + purposeLabel,
+		answerPrefix: header + answerLabel, statePrefix: header + stateLabel}, nil
 }
 
 func hmacSHA256(secret, label string) []byte {
@@ -178,4 +196,58 @@ func openToken(c *codec, token, host string) (*claims, error) {
 		createdMs: times / lifetimeScale, lifetimeMs: times % lifetimeScale, target: host,
 		clientIP: f[1], session: f[2], id: string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize]),
 	}, nil
+}
+
+// Which additional data a pull token is sealed under.
+const (
+	pullAnswer = iota
+	pullState
+)
+
+// pullPrefix is the start of a pull token's additional data under k.
+func pullPrefix(k *tokenKey, purpose int) string {
+	if purpose == pullState {
+		return k.statePrefix
+	}
+	return k.answerPrefix
+}
+
+// sealPull seals plain, a pull answer's or state's plaintext, for host
+// under the current key; "" when the token would be over maxTokenChars.
+func sealPull(c *codec, purpose int, host, plain string) string {
+	if len(plain) > maxPlainBytes {
+		return ""
+	}
+	out := make([]byte, tokenHeaderSize+nonceSize, tokenHeaderSize+nonceSize+len(plain)+tagSize)
+	copy(out, c.sealKey.header)
+	nonce := out[tokenHeaderSize:]
+	_, _ = rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(pullPrefix(c.sealKey, purpose)+host)))
+}
+
+// openPull authenticates and decrypts a pull token of purpose addressed
+// to host, as openToken does a handoff token, and returns its plaintext
+// and its nonce (the token's id for single use).
+func openPull(c *codec, purpose int, token, host string) (string, string, error) {
+	if len(token) > maxTokenChars {
+		return "", "", errTokenMalformed
+	}
+	raw, err := strictBase64.DecodeString(token)
+	if err != nil || len(raw) < minTokenBytes || (len(raw)*8+5)/6 != len(token) {
+		return "", "", errTokenMalformed
+	}
+	if raw[0] != tokenVersion {
+		return "", "", errTokenVersion
+	}
+	k := c.open[string(raw[1:tokenHeaderSize])]
+	if k == nil {
+		return "", "", errTokenKey
+	}
+	sealed := raw[tokenHeaderSize+nonceSize:]
+	id := string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize])
+	plain, err := k.aead.Open(sealed[:0], raw[tokenHeaderSize:tokenHeaderSize+nonceSize], sealed, []byte(pullPrefix(k, purpose)+host))
+	if err != nil {
+		return "", "", errTokenOpen
+	}
+	return string(plain), id, nil
 }

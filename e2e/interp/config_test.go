@@ -34,6 +34,8 @@ func fullConfig() sessioninjector.Config {
 		AllowInsecureTargets:  true,
 		PropagateRedirects:    false,
 		HandoffPath:           "/handoff",
+		PullPath:              "/pull",
+		Pull:                  sessioninjector.PullConfig{From: "http://pull.example:8080", Paths: []string{"/account", "/orders/"}, NoSessionFor: "1h"},
 		CleanURL:              false,
 		SingleUse:             false,
 		BindClientIP:          false,
@@ -76,6 +78,13 @@ http:
             - "*.b.example"
           propagateRedirects: false
           handoffPath: /handoff
+          pullPath: /pull
+          pull:
+            from: http://pull.example:8080
+            paths:
+              - /account
+              - /orders/
+            noSessionFor: 1h
           cleanURL: false
           singleUse: false
           bindClientIP: false
@@ -127,6 +136,11 @@ http:
           targetDomains: "a.example,*.b.example"
           propagateRedirects: "false"
           handoffPath: "/handoff"
+          pullPath: "/pull"
+          pull:
+            from: "http://pull.example:8080"
+            paths: "/account,/orders/"
+            noSessionFor: "1h"
           cleanURL: "false"
           singleUse: "false"
           bindClientIP: "false"
@@ -171,6 +185,7 @@ dieOnHandshakeFailure = true
 targetDomains = ["a.example", "*.b.example"]
 propagateRedirects = false
 handoffPath = "/handoff"
+pullPath = "/pull"
 cleanURL = false
 singleUse = false
 bindClientIP = false
@@ -191,6 +206,11 @@ keyPrefix = "si:"
 timeout = "1s"
 poolSize = 2
 onError = "allow"
+
+[http.middlewares.si.plugin.sessioninjector.pull]
+from = "http://pull.example:8080"
+paths = ["/account", "/orders/"]
+noSessionFor = "1h"
 
 [http.middlewares.si.plugin.sessioninjector.ipStrategy]
 depth = 2
@@ -223,6 +243,9 @@ var fullLabelsCommon = []string{
 	"dieOnHandshakeFailure", "true",
 	"propagateRedirects", "false",
 	"handoffPath", "/handoff",
+	"pullPath", "/pull",
+	"pull.from", "http://pull.example:8080",
+	"pull.noSessionFor", "1h",
 	"cleanURL", "false",
 	"singleUse", "false",
 	"bindClientIP", "false",
@@ -256,6 +279,7 @@ func fullLabelsCommaLists() map[string]string {
 		"previousSecrets", prevOne + "," + prevTwo,
 		"targetDomains", "a.example,*.b.example",
 		"ipStrategy.excludedIPs", "10.0.0.0/8,192.168.0.1",
+		"pull.paths", "/account,/orders/",
 	}, fullLabelsCommon...)...)
 }
 
@@ -269,6 +293,8 @@ func fullLabelsIndexedLists() map[string]string {
 		"targetDomains[1]", "*.b.example",
 		"ipStrategy.excludedIPs[0]", "10.0.0.0/8",
 		"ipStrategy.excludedIPs[1]", "192.168.0.1",
+		"pull.paths[0]", "/account",
+		"pull.paths[1]", "/orders/",
 	}, fullLabelsCommon...)...)
 }
 
@@ -290,6 +316,8 @@ const fullCRD = `{
     "targetDomains": ["a.example", "*.b.example"],
     "propagateRedirects": false,
     "handoffPath": "/handoff",
+    "pullPath": "/pull",
+    "pull": {"from": "http://pull.example:8080", "paths": ["/account", "/orders/"], "noSessionFor": 3600},
     "cleanURL": false,
     "singleUse": false,
     "bindClientIP": false,
@@ -329,7 +357,11 @@ func fullSources() []configSource {
 		{
 			"Kubernetes Middleware", func() (string, map[string]any, error) { return FromMiddlewareResource([]byte(fullCRD), k8sSecrets) },
 			// JSON 7 becomes "7" (seconds) and JSON true becomes "1" for string fields.
-			func(c *sessioninjector.Config) { c.TokenLifetime = "7"; c.Cookie.Secure = "1" },
+			func(c *sessioninjector.Config) {
+				c.TokenLifetime = "7"
+				c.Cookie.Secure = "1"
+				c.Pull.NoSessionFor = "3600"
+			},
 		},
 	}
 }
