@@ -261,4 +261,47 @@ func TestChromium(t *testing.T) {
 			assert.Error(t, err, "no session cookie on the checkout")
 		})
 	}
+
+	// The pull: a browser that opens the checkout directly, as from a
+	// bookmark, gets the shop's session, or is remembered to have none.
+	bookmark := "http://" + checkoutPull + "/?from=bookmark"
+	t.Run("opening the checkout directly while signed in on the shop pulls the session", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(Isolated(t, browser), journeyTimeout)
+		defer cancel()
+		require.NoError(t, Open(ctx, autoSubmit("http://"+shopHost+"/login", url.Values{"name": {"Quinn"}, "next": {"http://" + shopHost + "/"}})))
+		waitForPage(ctx, t, "the shop, signed in", func(st pageState) bool { return st.Title == "Shop" && st.User == "Signed in as Quinn" })
+		shopSession, err := Cookie(ctx, "http://"+shopHost+"/", sessionCookie)
+		require.NoError(t, err)
+
+		require.NoError(t, Open(ctx, bookmark))
+		st := waitForPage(ctx, t, "the checkout, signed in", func(st pageState) bool {
+			return st.Href == bookmark && st.Title == "Checkout" && st.User != ""
+		})
+		assert.Equal(t, "Signed in as Quinn", st.User)
+		assert.Equal(t, "carried here by the session injector", st.Origin)
+		c, err := Cookie(ctx, bookmark, sessionCookie)
+		require.NoError(t, err, "the session cookie on the checkout")
+		assert.Equal(t, shopSession.Value, c.Value)
+		assert.Equal(t, checkoutPull, c.Domain, "host-only")
+		assert.True(t, c.HTTPOnly)
+		_, err = Cookie(ctx, bookmark, "si_pull")
+		assert.Error(t, err, "the state cookie is cleared once the pull is done")
+	})
+
+	t.Run("opening the checkout directly without a session bounces once, then is remembered", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(Isolated(t, browser), journeyTimeout)
+		defer cancel()
+		require.NoError(t, Open(ctx, bookmark))
+		st := waitForPage(ctx, t, "the checkout, signed out", func(st pageState) bool {
+			return st.Href == bookmark && st.Title == "Checkout" && st.User != ""
+		})
+		assert.Equal(t, "You are not signed in.", st.User)
+		memory, err := Cookie(ctx, bookmark, "si_nopull")
+		require.NoError(t, err, "no session remembered")
+		assert.True(t, memory.HTTPOnly)
+		_, err = Cookie(ctx, bookmark, "si_pull")
+		assert.Error(t, err, "no pull in flight")
+		_, err = Cookie(ctx, bookmark, sessionCookie)
+		assert.Error(t, err)
+	})
 }

@@ -15,10 +15,11 @@ const (
 // Hosts of the browser tests. The demo app serves the shop for hosts
 // starting with "shop" and the checkout for hosts starting with "checkout".
 const (
-	shopHost     = "shop.test"             // hands sessions to checkoutHost and checkoutLax with secretMain
+	shopHost     = "shop.test"             // hands sessions to the checkouts with secretMain
 	shopOther    = "shop-other.test"       // hands sessions to checkoutHost and checkoutLax with secretOther
 	checkoutHost = "checkout.test"         // receives with secretMain
 	checkoutLax  = "checkout-lenient.test" // receives with secretMain, tokens up to 1s old, refusals as by default
+	checkoutPull = "checkout-pull.test"    // receives with secretMain and pulls the session from shopHost on every path
 )
 
 // sessionCookie and tokenParam are the demo's cookie and the plugin's
@@ -41,6 +42,14 @@ func lenientInjector(secret string) harness.Middleware {
 	c := injectorConfig(secret, nil)
 	delete(c, "dieOnHandshakeFailure")
 	c["tokenLifetime"] = "1s"
+	return harness.PluginMiddleware("sessioninjector", c)
+}
+
+// pullInjector is injector on a checkout that asks shopHost for the
+// session of a browser arriving without one, on every path.
+func pullInjector(secret string) harness.Middleware {
+	c := injectorConfig(secret, nil)
+	c["pull"] = map[string]any{"from": "http://" + shopHost, "paths": []string{"/"}}
 	return harness.PluginMiddleware("sessioninjector", c)
 }
 
@@ -77,12 +86,14 @@ func startSite(t *testing.T) *harness.Traefik {
 			"shop-other": route("shop-other", shopOther),
 			"checkout":   route("checkout", checkoutHost),
 			"lenient":    route("lenient", checkoutLax),
+			"pull":       route("pull", checkoutPull),
 		},
 		Middlewares: map[string]harness.Middleware{
-			"shop":       injector(secretMain, checkoutHost, checkoutLax),
+			"shop":       injector(secretMain, checkoutHost, checkoutLax, checkoutPull),
 			"shop-other": injector(secretOther, checkoutHost, checkoutLax),
 			"checkout":   injector(secretMain, shopHost),
 			"lenient":    lenientInjector(secretMain),
+			"pull":       pullInjector(secretMain),
 		},
 		Services: map[string]harness.Service{"app": {URL: app}},
 	}})
