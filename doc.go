@@ -15,9 +15,11 @@
 // instance and what its paths share), config.go and settings.go (the
 // configuration and what New logs of it), receive.go and refusal.go (a
 // token arriving), redirect.go and writer.go (redirects watched, tokened
-// responses protected), handoff.go (the handoff endpoint), pull.go (the
-// pull: a target asking the source, its endpoint and answer), session.go
-// (the session's cookies carried, set and injected), query.go, host.go,
+// responses protected), handoff.go (the handoff endpoint), pull.go,
+// pull_source.go and pull_finish.go (the pull: a target starting it, the
+// source's endpoint and answer, the target checking that answer),
+// session.go and session_claim.go (the session's cookies read, set and
+// injected; written into a token and read back), query.go, host.go,
 // cookie.go, clientip.go and token.go (the pieces), replay.go,
 // replay_redis.go, redis.go and resp.go (single use, in memory or Redis).
 package sessioninjector

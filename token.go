@@ -88,12 +88,11 @@ type claims struct {
 
 // tokenKey is one secret's AEAD and the start of its additional data.
 type tokenKey struct {
-	aead     cipher.AEAD
-	header   string // version and key id
-	adPrefix string // header and purpose; the target host follows
-	// answerPrefix and statePrefix are adPrefix for a pull answer and a pull state.
-	answerPrefix string
-	statePrefix  string
+	aead   cipher.AEAD
+	header string // version and key id
+	// adPrefix is, by purpose, the header and the purpose's label: the
+	// start of the additional data; the target host follows.
+	adPrefix [purposes]string
 }
 
 // codec seals tokens under the current key and opens them under any configured key.
@@ -135,8 +134,11 @@ func deriveKey(secret string) (string, *tokenKey, error) {
 	}
 	id := string(hmacSHA256(secret, keyIDLabel)[:keyIDSize])
 	header := string([]byte{tokenVersion}) + id
-	return id, &tokenKey{aead: aead, header: header, adPrefix: header + purposeLabel,
-		answerPrefix: header + answerLabel, statePrefix: header + stateLabel}, nil
+	k := &tokenKey{aead: aead, header: header}
+	k.adPrefix[handoffPurpose] = header + purposeLabel
+	k.adPrefix[pullAnswer] = header + answerLabel
+	k.adPrefix[pullState] = header + stateLabel
+	return id, k, nil
 }
 
 func hmacSHA256(secret, label string) []byte {
@@ -145,46 +147,44 @@ func hmacSHA256(secret, label string) []byte {
 	return mac.Sum(nil)
 }
 
-// seal returns a token for cl under a fresh random nonce, or the length
-// of its plaintext when the token would be over maxTokenChars.
-// (crypto/rand.Read never fails: it would crash the process instead.)
+// What a token is for: each purpose seals under its own label in the
+// additional data, so a token of one never opens as another.
+const (
+	handoffPurpose = iota // a hand-off token: claims
+	pullAnswer            // the source's answer to a pull
+	pullState             // the state a target seals for itself
+	purposes
+)
+
+// seal returns a hand-off token for cl, or the length of its plaintext
+// when the token would be over maxTokenChars.
 func seal(c *codec, cl *claims) (string, int) {
 	plain := strconv.FormatInt(cl.createdMs*lifetimeScale+cl.lifetimeMs, 10) + "\n" + cl.clientIP + "\n" + cl.session
 	if n := len(plain); n > maxPlainBytes {
 		return "", n
 	}
+	return sealPlain(c, handoffPurpose, cl.target, plain), 0
+}
+
+// sealPlain seals plain, at most maxPlainBytes, for host and purpose under
+// the current key and a fresh random nonce.
+// (crypto/rand.Read never fails: it would crash the process instead.)
+func sealPlain(c *codec, purpose int, host, plain string) string {
 	out := make([]byte, tokenHeaderSize+nonceSize, tokenHeaderSize+nonceSize+len(plain)+tagSize)
 	copy(out, c.sealKey.header)
 	nonce := out[tokenHeaderSize:]
 	_, _ = rand.Read(nonce)
-	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(c.sealKey.adPrefix+cl.target))), 0
+	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(c.sealKey.adPrefix[purpose]+host)))
 }
 
-// openToken authenticates and decrypts a token addressed to host.
-// Every length is checked before any decryption.
+// openToken authenticates and decrypts a hand-off token addressed to host
+// and reads its claims.
 func openToken(c *codec, token, host string) (*claims, error) {
-	if len(token) > maxTokenChars {
-		return nil, errTokenMalformed
-	}
-	raw, err := strictBase64.DecodeString(token)
-	// The decoder skips CR and LF: a token holding them decodes to fewer
-	// bytes than its length encodes.
-	if err != nil || len(raw) < minTokenBytes || (len(raw)*8+5)/6 != len(token) {
-		return nil, errTokenMalformed
-	}
-	if raw[0] != tokenVersion {
-		return nil, errTokenVersion
-	}
-	k := c.open[string(raw[1:tokenHeaderSize])]
-	if k == nil {
-		return nil, errTokenKey
-	}
-	sealed := raw[tokenHeaderSize+nonceSize:]
-	plain, err := k.aead.Open(sealed[:0], raw[tokenHeaderSize:tokenHeaderSize+nonceSize], sealed, []byte(k.adPrefix+host))
+	plain, id, err := openPlain(c, handoffPurpose, token, host)
 	if err != nil {
-		return nil, errTokenOpen
+		return nil, err
 	}
-	f := strings.SplitN(string(plain), "\n", claimFields)
+	f := strings.SplitN(plain, "\n", claimFields)
 	if len(f) != claimFields {
 		return nil, errTokenClaims
 	}
@@ -194,22 +194,8 @@ func openToken(c *codec, token, host string) (*claims, error) {
 	}
 	return &claims{
 		createdMs: times / lifetimeScale, lifetimeMs: times % lifetimeScale, target: host,
-		clientIP: f[1], session: f[2], id: string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize]),
+		clientIP: f[1], session: f[2], id: id,
 	}, nil
-}
-
-// Which additional data a pull token is sealed under.
-const (
-	pullAnswer = iota
-	pullState
-)
-
-// pullPrefix is the start of a pull token's additional data under k.
-func pullPrefix(k *tokenKey, purpose int) string {
-	if purpose == pullState {
-		return k.statePrefix
-	}
-	return k.answerPrefix
 }
 
 // sealPull seals plain, a pull answer's or state's plaintext, for host
@@ -218,21 +204,19 @@ func sealPull(c *codec, purpose int, host, plain string) string {
 	if len(plain) > maxPlainBytes {
 		return ""
 	}
-	out := make([]byte, tokenHeaderSize+nonceSize, tokenHeaderSize+nonceSize+len(plain)+tagSize)
-	copy(out, c.sealKey.header)
-	nonce := out[tokenHeaderSize:]
-	_, _ = rand.Read(nonce)
-	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(pullPrefix(c.sealKey, purpose)+host)))
+	return sealPlain(c, purpose, host, plain)
 }
 
-// openPull authenticates and decrypts a pull token of purpose addressed
-// to host, as openToken does a handoff token, and returns its plaintext
-// and its nonce (the token's id for single use).
-func openPull(c *codec, purpose int, token, host string) (string, string, error) {
+// openPlain authenticates and decrypts a token of purpose addressed to
+// host under any configured key, and returns its plaintext and its nonce.
+// Every length is checked before any decryption.
+func openPlain(c *codec, purpose int, token, host string) (string, string, error) {
 	if len(token) > maxTokenChars {
 		return "", "", errTokenMalformed
 	}
 	raw, err := strictBase64.DecodeString(token)
+	// The decoder skips CR and LF: a token holding them decodes to fewer
+	// bytes than its length encodes.
 	if err != nil || len(raw) < minTokenBytes || (len(raw)*8+5)/6 != len(token) {
 		return "", "", errTokenMalformed
 	}
@@ -244,10 +228,9 @@ func openPull(c *codec, purpose int, token, host string) (string, string, error)
 		return "", "", errTokenKey
 	}
 	sealed := raw[tokenHeaderSize+nonceSize:]
-	id := string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize])
-	plain, err := k.aead.Open(sealed[:0], raw[tokenHeaderSize:tokenHeaderSize+nonceSize], sealed, []byte(pullPrefix(k, purpose)+host))
+	plain, err := k.aead.Open(sealed[:0], raw[tokenHeaderSize:tokenHeaderSize+nonceSize], sealed, []byte(k.adPrefix[purpose]+host))
 	if err != nil {
 		return "", "", errTokenOpen
 	}
-	return string(plain), id, nil
+	return string(plain), string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize]), nil
 }
