@@ -107,7 +107,7 @@ func refusePull(h *handler, rw http.ResponseWriter, r *http.Request, why *refusa
 // last of all.
 func verifyPull(h *handler, r *http.Request, token string, https bool) ([]sessionCookie, *refusal) {
 	host := normalizeHost(r.Host)
-	plain, id, err := openPlain(h.codec, pullAnswer, token, host)
+	plain, id, err := openPull(h.codec, pullAnswer, token, host)
 	if err != nil {
 		return nil, tokenRefusal(err)
 	}
@@ -160,7 +160,7 @@ func checkState(h *handler, r *http.Request, host, state string, https bool, now
 	if err != nil || c.Value == "" {
 		return refusalNoState
 	}
-	plain, _, err := openPlain(h.codec, pullState, state, host)
+	plain, _, err := openPull(h.codec, pullState, state, host)
 	if err != nil {
 		return refusalBadState
 	}

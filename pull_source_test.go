@@ -115,7 +115,7 @@ func TestPullEndpoint(t *testing.T) {
 				assert.Equal(t, 1, strings.Count(loc, "_hs_="), loc)
 				host, _, ok := targetHost(src.targets, loc, false)
 				require.True(t, ok)
-				plain, _, err := openPlain(src.codec, pullAnswer, tokenFrom(t, loc, "_hs_"), host)
+				plain, _, err := openPull(src.codec, pullAnswer, tokenFrom(t, loc, "_hs_"), host)
 				require.NoError(t, err, "sealed for the return URL's host")
 				f := strings.SplitN(plain, "\n", 4)
 				require.Len(t, f, 4)

@@ -313,7 +313,7 @@ func TestPullStart(t *testing.T) {
 			prefix := pullEndpoint + url.QueryEscape(scheme+checkout+test.target) + "&state="
 			require.True(t, strings.HasPrefix(loc, prefix), "%q does not start with %q", loc, prefix)
 			state := strings.TrimPrefix(loc, prefix)
-			plain, _, err := openPlain(dst.codec, pullState, state, checkout)
+			plain, _, err := openPull(dst.codec, pullState, state, checkout)
 			require.NoError(t, err, "the state is sealed by the target for itself")
 			created, nonce, _ := strings.Cut(plain, "\n")
 			assert.Equal(t, strconv.FormatInt(dst.now().UnixMilli(), 10), created)
@@ -321,7 +321,7 @@ func TestPullStart(t *testing.T) {
 			require.Len(t, cookies, 1)
 			assert.Equal(t, nonce, cookies[0].Value, "the cookie holds the state's nonce")
 			assert.Len(t, nonce, 22)
-			_, _, err = openPlain(dst.codec, pullAnswer, state, checkout)
+			_, _, err = openPull(dst.codec, pullAnswer, state, checkout)
 			assert.Error(t, err, "a state never opens as an answer")
 			_, err = openToken(dst.codec, state, checkout)
 			assert.Error(t, err, "nor as a handoff token")
