@@ -62,7 +62,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, why := verify(dst, req, token); why != nil {
+		if _, _, why := verify(dst, req, token); why != nil {
 			b.Fatal(why.detail)
 		}
 	}

@@ -57,6 +57,21 @@ type Config struct {
 	// Pull lets this host, as a target, ask the source for the session
 	// of a browser that arrives directly on one of its paths.
 	Pull PullConfig
+	// RequireState makes this host accept a session only from a pull it
+	// started in this browser (a pull answer bound to its state): a pushed
+	// token is refused and a pull started instead, so that nobody can
+	// sign a browser in to their own session (login CSRF). As a source it
+	// sends a marker that starts the pull instead of a token.
+	RequireState bool
+	// SignOutEverywhere sends a browser whose session ends on this host
+	// (a Set-Cookie deleting the primary cookie, or Clear-Site-Data with
+	// cookies) through the sign-out endpoint of every host it handed the
+	// session to, or received it from, before the response's own Location.
+	SignOutEverywhere bool
+	// SignOutPath is the sign-out endpoint, which clears the session's
+	// cookies on a valid sign-out token and passes the chain on. Every
+	// participating host uses the same path.
+	SignOutPath string
 	// CleanURL answers a redeemed GET or HEAD with a 303 to the URL without the token.
 	CleanURL bool
 	// SingleUse redeems a token at most once.
@@ -157,6 +172,8 @@ func CreateConfig() *Config {
 		HandoffPath:        "/_session/handoff",
 		PullPath:           "/_session/pull",
 		Pull:               PullConfig{NoSessionFor: "10m"},
+		SignOutEverywhere:  true,
+		SignOutPath:        "/_session/signout",
 		CleanURL:           true,
 		SingleUse:          true,
 		BindClientIP:       true,

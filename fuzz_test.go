@@ -164,7 +164,7 @@ func FuzzPullEndpoint(f *testing.F) {
 		if len(answers) != 1 || u.User != nil || !strings.EqualFold(strings.TrimSuffix(u.Hostname(), "."), host) {
 			t.Fatalf("answer %q for %q", loc, query)
 		}
-		if _, _, err := openPull(h.codec, pullAnswer, answers[0], host); err != nil {
+		if _, _, err := openAs(h.codec, pullAnswer, answers[0], host); err != nil {
 			t.Fatalf("the answer in %q does not open for %s: %v", loc, host, err)
 		}
 	})

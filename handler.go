@@ -26,7 +26,10 @@ type handler struct {
 	targets   *hostMatcher // nil: receive only
 	// allowInsecure lets tokens travel to http:// targets that are not loopback hosts.
 	allowInsecure bool
-	wrap          bool // watch redirects of navigations
+	// wrap watches navigations' responses: their redirects to a target
+	// (propagate, propagateRedirects) and their ends of the session (signOut).
+	wrap      bool
+	propagate bool
 	// handoffPath is the handoff endpoint's path or, when it is inactive,
 	// noRoute, which no request path equals: ServeHTTP tests one field.
 	handoffPath string
@@ -34,9 +37,17 @@ type handler struct {
 	// requests reach receive through tokenQuery: the return URL a target
 	// writes is percent-encoded.
 	pullPath string
-	// pull is the target side of the pull; nil: off (New then returns
-	// the handler itself, and no request pays for the pull).
-	pull         *pullSpec
+	// pull is the target side of the pull; nil: off. New returns the
+	// handler itself unless pull.paths is set, so that no request pays
+	// for the pull where it is not wanted.
+	pull *pullSpec
+	// requireState accepts a session only from a pull this host started
+	// and, as a source, sends pullMarker instead of a token.
+	requireState bool
+	// signOut is sign out everywhere; nil: off. signOutPath is its
+	// endpoint's path or, when it is off, noRoute.
+	signOut      *signOutSpec
+	signOutPath  string
 	cleanURL     bool
 	singleUse    bool
 	bindClientIP bool
@@ -84,6 +95,10 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	if pullPath != "" && pullPath == handoffPath {
 		return nil, fmt.Errorf("pullPath: %q is handoffPath too; give each endpoint its own path", c.PullPath)
 	}
+	signOutPath, err := endpointPath(c, handoffPath, pullPath)
+	if err != nil {
+		return nil, err
+	}
 	clients, err := newClientIPs(c.IPStrategy, c.IPv4Prefix, c.IPv6Prefix)
 	if err != nil {
 		return nil, err
@@ -103,6 +118,9 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	pull, err := newPullSpec(c, pullPath, names[0])
 	if err != nil {
 		return nil, err
+	}
+	if c.RequireState && (pull == nil || pull.from == "") && targets == nil {
+		return nil, fmt.Errorf("requireState: a host that only receives needs pull.from: it accepts a session from a pull only")
 	}
 	if c.ReplayCacheSize <= 0 {
 		return nil, fmt.Errorf("replayCacheSize: %d must be positive", c.ReplayCacheSize)
@@ -132,10 +150,14 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		oneCookie:       len(names) == 1 && !keepExisting,
 		targets:         targets,
 		allowInsecure:   c.AllowInsecureTargets,
-		wrap:            targets != nil && c.PropagateRedirects,
+		wrap:            targets != nil && c.PropagateRedirects || c.SignOutEverywhere,
+		propagate:       targets != nil && c.PropagateRedirects,
 		handoffPath:     handoffRoute(targets != nil, handoffPath),
 		pullPath:        handoffRoute(targets != nil, pullPath),
 		pull:            pull,
+		requireState:    c.RequireState,
+		signOut:         newSignOutSpec(c.SignOutEverywhere),
+		signOutPath:     signOutRoute(c.SignOutEverywhere, signOutPath),
 		cleanURL:        c.CleanURL,
 		singleUse:       c.SingleUse,
 		bindClientIP:    c.BindClientIP,
@@ -148,6 +170,33 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		redis:           redis,
 		debugf:          debugf,
 	}, nil
+}
+
+// endpointPath validates signOutPath: a path of its own, required when
+// signOutEverywhere is on.
+func endpointPath(c *Config, handoffPath, pullPath string) (string, error) {
+	p := strings.TrimSpace(c.SignOutPath)
+	if p == "" {
+		if c.SignOutEverywhere {
+			return "", fmt.Errorf("signOutPath: must be set when signOutEverywhere is on (default /_session/signout)")
+		}
+		return "", nil
+	}
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#"+unsafeURLChars) {
+		return "", fmt.Errorf("signOutPath: %q must be a path starting with /", c.SignOutPath)
+	}
+	if p == handoffPath || p == pullPath {
+		return "", fmt.Errorf("signOutPath: %q is handoffPath or pullPath too; give each endpoint its own path", c.SignOutPath)
+	}
+	return p, nil
+}
+
+// signOutRoute is the path the sign-out endpoint answers on: noRoute when sign out everywhere is off.
+func signOutRoute(on bool, path string) string {
+	if !on {
+		return noRoute
+	}
+	return path
 }
 
 // nowMs is the handler's clock in Unix milliseconds.
@@ -217,7 +266,14 @@ func sealSession(h *handler, r *http.Request, target, session string, count int)
 			return noToken(h, "client address not found")
 		}
 	}
-	token, plain := seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, session: session})
+	if h.requireState {
+		return pullMarker, true
+	}
+	issuer := ""
+	if h.signOut != nil {
+		issuer = ownOrigin(r, isHTTPS(r))
+	}
+	token, plain := seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, issuer: issuer, session: session})
 	if token == "" {
 		return noToken(h, overBudget(count, plain))
 	}

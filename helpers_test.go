@@ -51,11 +51,15 @@ func redirectTo(location string, setCookies ...string) func(http.ResponseWriter,
 	}
 }
 
-// newTestHandler builds a handler from the defaults changed by edit, with a test clock.
+// newTestHandler builds a handler from the defaults changed by edit, with
+// a test clock. Sign out everywhere is off unless edit turns it on: its
+// record cookie would be one more Set-Cookie in every hand-off test
+// (signout_test.go tests it, with the hand-off).
 func newTestHandler(t *testing.T, next http.Handler, edit func(*Config)) (*handler, *testClock) {
 	t.Helper()
 	cfg := CreateConfig()
 	cfg.Secret = testSecret
+	cfg.SignOutEverywhere = false
 	if edit != nil {
 		edit(cfg)
 	}

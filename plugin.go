@@ -17,7 +17,7 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 		return nil, fmt.Errorf("sessioninjector %q: %w", name, err)
 	}
 	h.logf("effective settings: %s", effectiveSettings(h, config))
-	if h.pull != nil {
+	if h.pull != nil && h.pull.paths != nil {
 		return &puller{h: h}, nil
 	}
 	return h, nil

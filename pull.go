@@ -49,7 +49,8 @@ var (
 )
 
 // pullSpec is the target side of the pull, prepared in New; nil when
-// pull.paths is empty (the pull is off).
+// pull.from is unset. Without pull.paths it only pulls after a source's
+// pull marker (requireState).
 type pullSpec struct {
 	from     string // the source's origin, scheme://host[:port], lower case
 	fromHTTP bool   // from is http://: no pull from a request over HTTPS
@@ -79,7 +80,7 @@ const (
 )
 
 // newPullSpec validates pull.* (and, for the target, pullPath) and
-// prepares the target side of the pull: nil when pull.paths is empty.
+// prepares the target side of the pull: nil when pull.from is unset.
 func newPullSpec(c *Config, pullPath, primary string) (*pullSpec, error) {
 	var paths []string
 	for i, raw := range c.Pull.Paths {
@@ -100,14 +101,14 @@ func newPullSpec(c *Config, pullPath, primary string) (*pullSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(paths) == 0 {
+	if from == "" {
+		if len(paths) != 0 {
+			return nil, fmt.Errorf("pull.from: must be set when pull.paths is, to the source's origin such as https://shop.example.com")
+		}
 		return nil, nil
 	}
-	if from == "" {
-		return nil, fmt.Errorf("pull.from: must be set when pull.paths is, to the source's origin such as https://shop.example.com")
-	}
 	if pullPath == "" {
-		return nil, fmt.Errorf("pullPath: must be set when pull.paths is: the source's pull endpoint is built from it")
+		return nil, fmt.Errorf("pullPath: must be set when pull.from is: the source's pull endpoint is built from it")
 	}
 	quoted := make([]string, len(paths))
 	for i, p := range paths {
@@ -121,7 +122,7 @@ func newPullSpec(c *Config, pullPath, primary string) (*pullSpec, error) {
 		from:             from,
 		fromHTTP:         fromHTTP,
 		endpoint:         from + pullPath + "?return=",
-		paths:            regexp.MustCompile(`^(?:` + strings.Join(quoted, "|") + `)(?:/|$)`),
+		paths:            pathsPattern(quoted),
 		pathList:         paths,
 		blocks:           regexp.MustCompile(`(?:^|;)[ \t]*(?:` + regexp.QuoteMeta(primary) + `=[^;\s]|(?:` + hostCookiePrefix + `)?si_(?:no)?pull=)`),
 		noSessionFor:     seconds,
@@ -134,6 +135,14 @@ func newPullSpec(c *Config, pullPath, primary string) (*pullSpec, error) {
 		memory:           memoryCookie + memoryAttrs + "; SameSite=Lax",
 		memorySecure:     hostCookiePrefix + memoryCookie + memoryAttrs + "; Secure; SameSite=Lax",
 	}, nil
+}
+
+// pathsPattern matches a path under one of the quoted prefixes; nil for none.
+func pathsPattern(quoted []string) *regexp.Regexp {
+	if len(quoted) == 0 {
+		return nil
+	}
+	return regexp.MustCompile(`^(?:` + strings.Join(quoted, "|") + `)(?:/|$)`)
 }
 
 // pullOrigin validates pull.from, an origin scheme://host[:port], and
@@ -164,8 +173,8 @@ func pullOrigin(raw string, allowInsecure bool) (string, bool, error) {
 
 // puller is the middleware of a target with the pull on: it starts a
 // pull for a navigation that wants one, and hands every other request to
-// the handler. New returns it only when pull.paths is set, so that with
-// the pull off no request pays for it.
+// the handler. New returns it only when pull.paths is set, so that where
+// no page wants a pull no request pays for it.
 type puller struct {
 	h *handler
 }
@@ -218,7 +227,7 @@ func startPull(h *handler, rw http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	nonce := pullNonce()
-	state := sealPull(h.codec, pullState, normalizeHost(r.Host), strconv.FormatInt(nowMs(h), 10)+"\n"+nonce)
+	state := sealAs(h.codec, pullState, normalizeHost(r.Host), strconv.FormatInt(nowMs(h), 10)+"\n"+nonce)
 	p := h.pull
 	header := rw.Header()
 	if https {

@@ -48,7 +48,7 @@ func finishPull(h *handler, rw http.ResponseWriter, r *http.Request, token strin
 	} else if _, err := r.Cookie(h.pull.stateName); err == nil {
 		header["Set-Cookie"] = append(header["Set-Cookie"], h.pull.clearState)
 	}
-	cookies, why := verifyPull(h, r, token, https)
+	cookies, issuer, why := verifyPull(h, r, token, https)
 	switch {
 	case why != nil:
 		refusePull(h, rw, r, why, token)
@@ -56,7 +56,7 @@ func finishPull(h *handler, rw http.ResponseWriter, r *http.Request, token strin
 		pullNoSession(h, rw, r, token, https)
 	default:
 		h.logf("pull answer redeemed")
-		serveRedeemed(h, rw, r, cookies, token)
+		serveRedeemed(h, rw, r, cookies, issuer, token)
 	}
 }
 
@@ -103,22 +103,29 @@ func refusePull(h *handler, rw http.ResponseWriter, r *http.Request, why *refusa
 
 // verifyPull checks a pull answer as verify checks a handoff token, and
 // its state against this browser's state cookie; it returns the session's
-// cookies, or none for a "no session" answer. It is recorded as used
-// last of all.
-func verifyPull(h *handler, r *http.Request, token string, https bool) ([]sessionCookie, *refusal) {
+// cookies, or none for a "no session" answer, and the issuer the answer
+// names. It is recorded as used last of all.
+func verifyPull(h *handler, r *http.Request, token string, https bool) ([]sessionCookie, string, *refusal) {
 	host := normalizeHost(r.Host)
-	plain, id, err := openPull(h.codec, pullAnswer, token, host)
+	plain, id, err := openAs(h.codec, pullAnswer, token, host)
 	if err != nil {
-		return nil, tokenRefusal(err)
+		return nil, "", tokenRefusal(err)
 	}
-	f := strings.SplitN(plain, "\n", 4)
-	if len(f) != 4 {
-		return nil, refusalPullClaims
+	f := strings.SplitN(plain, "\n", 5)
+	if len(f) != 5 {
+		return nil, "", refusalPullClaims
 	}
 	times, err := strconv.ParseInt(f[0], 10, 64)
 	if err != nil || times%lifetimeScale <= 0 {
-		return nil, refusalPullClaims
+		return nil, "", refusalPullClaims
 	}
+	cookies, why := verifyAnswer(h, r, host, f, times, id, https)
+	return cookies, f[3], why
+}
+
+// verifyAnswer checks an opened pull answer's fields (times, client,
+// state, issuer, session) and, last of all, records it as used.
+func verifyAnswer(h *handler, r *http.Request, host string, f []string, times int64, id string, https bool) ([]sessionCookie, *refusal) {
 	cl := &claims{createdMs: times / lifetimeScale, lifetimeMs: times % lifetimeScale, target: host, clientIP: f[1], id: id}
 	now := nowMs(h)
 	age := now - cl.createdMs
@@ -134,9 +141,9 @@ func verifyPull(h *handler, r *http.Request, token string, https bool) ([]sessio
 		}
 	}
 	var cookies []sessionCookie
-	if f[3] != noSessionMark {
+	if f[4] != noSessionMark {
 		var why *refusal
-		if cookies, why = decodeSession(h.cookie, f[3], age); why != nil {
+		if cookies, why = decodeSession(h.cookie, f[4], age); why != nil {
 			return nil, why
 		}
 	}
@@ -160,7 +167,7 @@ func checkState(h *handler, r *http.Request, host, state string, https bool, now
 	if err != nil || c.Value == "" {
 		return refusalNoState
 	}
-	plain, _, err := openPull(h.codec, pullState, state, host)
+	plain, _, err := openAs(h.codec, pullState, state, host)
 	if err != nil {
 		return refusalBadState
 	}

@@ -62,7 +62,7 @@ func TestPullFinish(t *testing.T) {
 			}},
 		{desc: "a state sealed for another host", session: "s1", status: http.StatusOK, served: true, refused: reasonWrongBrowser,
 			arrive: func(t *testing.T, g *pullRig, p pulled) (string, string) {
-				state := sealPull(g.dst.codec, pullState, "other.example", strconv.FormatInt(g.dst.now().UnixMilli(), 10)+"\n"+p.nonce)
+				state := sealAs(g.dst.codec, pullState, "other.example", strconv.FormatInt(g.dst.now().UnixMilli(), 10)+"\n"+p.nonce)
 				return g.answer(t, pullEndpoint+url.QueryEscape(backURL)+"&state="+state, "s1"), "__Host-si_pull=" + p.nonce
 			}},
 		{desc: "an answer as the state", session: "s1", status: http.StatusOK, served: true, refused: reasonWrongBrowser,

@@ -115,17 +115,18 @@ func TestPullEndpoint(t *testing.T) {
 				assert.Equal(t, 1, strings.Count(loc, "_hs_="), loc)
 				host, _, ok := targetHost(src.targets, loc, false)
 				require.True(t, ok)
-				plain, _, err := openPull(src.codec, pullAnswer, tokenFrom(t, loc, "_hs_"), host)
+				plain, _, err := openAs(src.codec, pullAnswer, tokenFrom(t, loc, "_hs_"), host)
 				require.NoError(t, err, "sealed for the return URL's host")
-				f := strings.SplitN(plain, "\n", 4)
-				require.Len(t, f, 4)
+				f := strings.SplitN(plain, "\n", 5)
+				require.Len(t, f, 5)
+				assert.Empty(t, f[3], "no issuer: the source does not sign out everywhere")
 				assert.Equal(t, "192.0.2.10", f[1], "bound to the client")
 				sent, _ := url.ParseQuery(test.query)
 				assert.Equal(t, sent.Get("state"), f[2], "the state comes back as it was sent")
 				if test.session != "" {
-					assert.Equal(t, "-1 _session_id="+test.session, f[3])
+					assert.Equal(t, "-1 _session_id="+test.session, f[4])
 				} else {
-					assert.Equal(t, noSessionMark, f[3])
+					assert.Equal(t, noSessionMark, f[4])
 				}
 				_, err = openToken(src.codec, tokenFrom(t, loc, "_hs_"), host)
 				assert.Error(t, err, "a pull answer never opens as a handoff token")

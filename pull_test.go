@@ -144,7 +144,7 @@ func TestPullConfigErrors(t *testing.T) {
 		{desc: "relative pullPath", edit: func(c *Config) { c.PullPath = "pull" }, err: `pullPath: "pull" must be a path starting with /`},
 		{desc: "pullPath with a query", edit: func(c *Config) { c.PullPath = "/p?x" }, err: "pullPath"},
 		{desc: "pullPath is handoffPath", edit: func(c *Config) { c.PullPath = "/_session/handoff" }, err: "pullPath: \"/_session/handoff\" is handoffPath too"},
-		{desc: "no pullPath for a target", edit: func(c *Config) { pullTarget(c); c.PullPath = "" }, err: "pullPath: must be set when pull.paths is"},
+		{desc: "no pullPath for a target", edit: func(c *Config) { pullTarget(c); c.PullPath = "" }, err: "pullPath: must be set when pull.from is"},
 	}
 	for _, test := range tests {
 		t.Run(test.desc, func(t *testing.T) {
@@ -201,8 +201,9 @@ func TestPullConfigAccepted(t *testing.T) {
 	built, err := New(context.Background(), http.NotFoundHandler(), cfg, "mw")
 	require.NoError(t, err)
 	h, ok := built.(*handler)
-	require.True(t, ok, "without pull.paths the pull is off: the handler itself")
-	assert.Nil(t, h.pull)
+	require.True(t, ok, "without pull.paths no page wants a pull: the handler itself")
+	require.NotNil(t, h.pull, "pull.from alone: pulls after a source's marker")
+	assert.Nil(t, h.pull.paths)
 	assert.Equal(t, noRoute, h.pullPath, "no pull endpoint without targetDomains")
 }
 
@@ -271,7 +272,7 @@ func TestPullStart(t *testing.T) {
 				}
 			})
 			var entry http.Handler = dst
-			if dst.pull != nil {
+			if dst.pull != nil && dst.pull.paths != nil {
 				entry = &puller{h: dst}
 			}
 			method := test.method
@@ -313,7 +314,7 @@ func TestPullStart(t *testing.T) {
 			prefix := pullEndpoint + url.QueryEscape(scheme+checkout+test.target) + "&state="
 			require.True(t, strings.HasPrefix(loc, prefix), "%q does not start with %q", loc, prefix)
 			state := strings.TrimPrefix(loc, prefix)
-			plain, _, err := openPull(dst.codec, pullState, state, checkout)
+			plain, _, err := openAs(dst.codec, pullState, state, checkout)
 			require.NoError(t, err, "the state is sealed by the target for itself")
 			created, nonce, _ := strings.Cut(plain, "\n")
 			assert.Equal(t, strconv.FormatInt(dst.now().UnixMilli(), 10), created)
@@ -321,7 +322,7 @@ func TestPullStart(t *testing.T) {
 			require.Len(t, cookies, 1)
 			assert.Equal(t, nonce, cookies[0].Value, "the cookie holds the state's nonce")
 			assert.Len(t, nonce, 22)
-			_, _, err = openPull(dst.codec, pullAnswer, state, checkout)
+			_, _, err = openAs(dst.codec, pullAnswer, state, checkout)
 			assert.Error(t, err, "a state never opens as an answer")
 			_, err = openToken(dst.codec, state, checkout)
 			assert.Error(t, err, "nor as a handoff token")

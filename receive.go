@@ -16,6 +16,10 @@ const maxFutureSkewMs = 2000
 // session makes a long token, so a long query is common too), goes
 // straight to redeem; everything else is sorted out by receiveChecked.
 func receive(h *handler, rw http.ResponseWriter, r *http.Request) bool {
+	if r.URL.Path == h.signOutPath {
+		serveSignOut(h, rw, r)
+		return true
+	}
 	if len(r.URL.RawQuery) > maxQueryBytes {
 		return receiveOversized(h, rw, r)
 	}
@@ -87,10 +91,17 @@ func queryRefusal(h *handler, query string, tokens int, err error) (*refusal, bo
 	return nil, true
 }
 
-// redeem verifies a token and serves the request with its session, or refuses it.
+// redeem verifies a token and serves the request with its session, or
+// refuses it. A pull marker starts a pull; with requireState a pushed
+// token is never redeemed (see redeemWithState).
 func redeem(h *handler, rw http.ResponseWriter, r *http.Request, token string) {
-	if cookies, why := verify(h, r, token); why == nil {
-		serveRedeemed(h, rw, r, cookies, token)
+	if h.requireState || token == pullMarker {
+		redeemWithState(h, rw, r, token)
+		return
+	}
+	cookies, issuer, why := verify(h, r, token)
+	if why == nil {
+		serveRedeemed(h, rw, r, cookies, issuer, token)
 	} else {
 		refuseOrFinish(h, rw, r, why, token)
 	}
@@ -102,9 +113,14 @@ func redeem(h *handler, rw http.ResponseWriter, r *http.Request, token string) {
 // HEAD, so that no request body reaches the backend with an injected
 // session; and for a Cookie header too long to rewrite), or passes the
 // request on, stripped of the token and carrying the session.
-func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cookies []sessionCookie, token string) {
+// issuer is the origin that handed the session over when it signs out
+// everywhere: recorded here, so that a sign-out here reaches it.
+func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cookies []sessionCookie, issuer, token string) {
 	header := rw.Header()
 	https := isHTTPS(r)
+	if issuer != "" && h.signOut != nil {
+		recordPeer(h, header, r, issuer, https)
+	}
 	var stale []string
 	if h.oneCookie {
 		header["Set-Cookie"] = append(header["Set-Cookie"], setCookie(h.cookie, &cookies[0], https))
@@ -122,12 +138,19 @@ func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cookies 
 	h.next.ServeHTTP(&protectedWriter{ResponseWriter: rw}, r)
 }
 
-// verify checks a token and, last of all, redeems it.
-func verify(h *handler, r *http.Request, token string) ([]sessionCookie, *refusal) {
+// verify checks a token and, last of all, redeems it; it returns the
+// session's cookies and the issuer the token names.
+func verify(h *handler, r *http.Request, token string) ([]sessionCookie, string, *refusal) {
 	cl, err := openToken(h.codec, token, normalizeHost(r.Host))
 	if err != nil {
-		return nil, tokenRefusal(err)
+		return nil, "", tokenRefusal(err)
 	}
+	cookies, why := verifyClaims(h, r, cl)
+	return cookies, cl.issuer, why
+}
+
+// verifyClaims checks an opened token's claims and, last of all, redeems it.
+func verifyClaims(h *handler, r *http.Request, cl *claims) ([]sessionCookie, *refusal) {
 	now := nowMs(h)
 	age := now - cl.createdMs
 	if age < -maxFutureSkewMs || age >= cl.lifetimeMs || age >= h.lifetimeMs {

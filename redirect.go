@@ -20,25 +20,49 @@ type redirectWriter struct {
 	written bool
 }
 
-// WriteHeader adds a token to a redirect to an allowed target, then writes
-// the status. The first final status is the one that counts; informational
-// ones pass. The common 200 takes the fewest steps.
+// WriteHeader adds a token to a redirect to an allowed target, or starts
+// a sign-out chain, then writes the status. The first final status is the
+// one that counts; informational ones pass. The common 200 takes the
+// fewest steps.
 func (w *redirectWriter) WriteHeader(code int) {
 	if code >= 300 && !w.written {
-		finalStatus(w, code)
+		code = finalStatus(w, code)
 	} else if code >= 200 {
+		if w.h.signOut != nil && !w.written && code < 300 {
+			code = successStatus(w, code)
+		}
 		w.written = true
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 // finalStatus records a final status of 300 or more and, when it is a
-// redirect, propagates the session through it.
-func finalStatus(w *redirectWriter, code int) {
+// redirect, starts a sign-out chain or propagates the session through
+// it; it returns the status to write.
+func finalStatus(w *redirectWriter, code int) int {
 	w.written = true
-	if redirectCodes[code] {
-		propagate(w.h, w.ResponseWriter.Header(), w.r, code)
+	if !redirectCodes[code] {
+		return code
 	}
+	header := w.ResponseWriter.Header()
+	if w.h.signOut != nil {
+		if loc := header["Location"]; len(loc) == 1 && signOutStarts(w.h, header, w.r, loc[0]) {
+			return http.StatusSeeOther
+		}
+	}
+	if w.h.propagate {
+		propagate(w.h, header, w.r, code)
+	}
+	return code
+}
+
+// successStatus starts a sign-out chain from a 2xx answer that ends the
+// session (a sign-out page), and returns the status to write.
+func successStatus(w *redirectWriter, code int) int {
+	if signOutStarts(w.h, w.ResponseWriter.Header(), w.r, "") {
+		return http.StatusSeeOther
+	}
+	return code
 }
 
 // Flush flushes the wrapped writer when it can.
@@ -113,6 +137,9 @@ func propagate(h *handler, header http.Header, r *http.Request, code int) {
 		return
 	}
 	if token, ok := redirectToken(h, header, r, target, scheme, code); ok {
+		if h.signOut != nil {
+			recordPeer(h, header, r, urlOrigin(loc[0], isHTTPS(r)), isHTTPS(r))
+		}
 		header["Location"] = []string{withParam(loc[0], h.tokenParam, token)}
 		noStore(header)
 	} else {

@@ -185,7 +185,7 @@ func TestNoTokenForATooLargeSession(t *testing.T) {
 		log     string
 	}{
 		{desc: "one large cookie", cookies: []sessionCookie{{"session", big, -1}}, ok: true},
-		{desc: "two large cookies", cookies: []sessionCookie{{"session", big, -1}, {"session.sig", big, -1}}, log: "the session's 2 cookies make 6258 bytes of claims, over the 6111 a token of 8192 characters holds"},
+		{desc: "two large cookies", cookies: []sessionCookie{{"session", big, -1}, {"session.sig", big, -1}}, log: "the session's 2 cookies make 6259 bytes of claims, over the 6111 a token of 8192 characters holds"},
 		{desc: "a cookie over 4096 bytes", cookies: []sessionCookie{{"session", "V", -1}, {"remember", big + big, -1}}, log: "cookie remember is 6209 bytes with its name, over the 4096 browsers keep"},
 		{desc: "no primary", log: "no session cookie session"},
 	}
@@ -209,7 +209,7 @@ func TestNoTokenForATooLargeSession(t *testing.T) {
 func TestLargestTokenFitsTheQueryCaps(t *testing.T) {
 	src, _ := newTestHandler(t, nil, func(c *Config) { sourceConfig(c); severalConfig(c) })
 	// Three cookies whose claims fill the plaintext budget to the byte.
-	fixed := len("1800000000000005000\n192.0.2.10\n") + len("-1 session=\n-1 session.sig=\n-1 remember=")
+	fixed := len("1800000000000005000\n192.0.2.10\n\n") + len("-1 session=\n-1 session.sig=\n-1 remember=")
 	value := strings.Repeat("v", (maxPlainBytes-fixed)/3)
 	last := value + strings.Repeat("w", maxPlainBytes-fixed-3*len(value))
 	cookies := []sessionCookie{{"session", value, -1}, {"session.sig", value, -1}, {"remember", last, -1}}

@@ -22,16 +22,20 @@ func effectiveSettings(h *handler, c *Config) string {
 	if pullPath == noRoute {
 		pullPath = "off"
 	}
+	signOut := h.signOutPath
+	if signOut == noRoute {
+		signOut = "off"
+	}
 	existing := existingReplace
 	if h.keepExisting {
 		existing = existingKeep
 	}
 	return fmt.Sprintf("cookieNames=%s onExistingSession=%s tokenParam=%s tokenLifetime=%dms dieOnHandshakeFailure=%t targetDomains=%s "+
-		"allowInsecureTargets=%t propagateRedirects=%t handoffPath=%s pullPath=%s %s cleanURL=%t singleUse=%t bindClientIP=%t "+
+		"allowInsecureTargets=%t propagateRedirects=%t handoffPath=%s pullPath=%s %s requireState=%t signOutEverywhere=%t signOutPath=%s cleanURL=%t singleUse=%t bindClientIP=%t "+
 		"ipv4Prefix=%d ipv6Prefix=%d ipStrategy.depth=%d ipStrategy.excludedIPs=%d cookie=%q (over HTTPS %q) "+
 		"replayCacheSize=%d replayPerClient=%d replayStore=%s secret=%s previousSecrets=%d",
 		strings.Join(h.cookie.names, ","), existing, h.tokenParam, h.lifetimeMs, h.dieOnFailure, targetList(c.TargetDomains),
-		h.allowInsecure, h.wrap, handoff, pullPath, pullSettings(h.pull), h.cleanURL, h.singleUse, h.bindClientIP,
+		h.allowInsecure, h.propagate, handoff, pullPath, pullSettings(h.pull), h.requireState, h.signOut != nil, signOut, h.cleanURL, h.singleUse, h.bindClientIP,
 		h.clients.v4Bits, h.clients.v6Bits, h.clients.depth, len(h.clients.excluded), h.cookie.plainSuffix, h.cookie.secureSuffix,
 		h.replayCap, h.replayPerClient, storeSettings(h), secret, previousCount(c.PreviousSecrets))
 }
@@ -83,6 +87,9 @@ func storeSettings(h *handler) string {
 func pullSettings(p *pullSpec) string {
 	if p == nil {
 		return "pull=off"
+	}
+	if len(p.pathList) == 0 {
+		return fmt.Sprintf("pull.from=%s pull.paths=none (pulls after a marker only) pull.noSessionFor=%ds", p.from, p.noSessionFor)
 	}
 	return fmt.Sprintf("pull.from=%s pull.paths=%s pull.noSessionFor=%ds", p.from, strings.Join(p.pathList, ","), p.noSessionFor)
 }

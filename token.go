@@ -22,11 +22,13 @@ import (
 // random nonce doubles as the token's id for single use. The plaintext is
 // newline-separated fields, the session's cookies last, one line each:
 //
-//	createdMs*10⁶ + lifetimeMs | client address | age name=value | …
+//	createdMs*10⁶ + lifetimeMs | client address | issuer | age name=value | …
 //
 // (the lifetime is below 10⁶ ms, so one decimal number carries both times;
 // a cookie's age is the seconds it has left, 0 for a browser-session
-// cookie, -1 when unknown). A token is at most maxTokenChars characters:
+// cookie, -1 when unknown). The issuer is the sealing host's origin when
+// it signs out everywhere (the target records it to sign the browser out
+// there too), empty otherwise. A token is at most maxTokenChars characters:
 // what Traefik's query caps accept on arrival, and far below what
 // browsers keep in a URL.
 // Sealing and opening are a handful of standard-library calls with the
@@ -42,7 +44,10 @@ import (
 //   - a pull answer, sealed by the source for the return URL's host:
 //     createdMs*10⁶ + lifetimeMs | client address | state | the session's
 //     cookies as in a handoff token, or the single line "-" (noSessionMark)
-//     when the browser has no session on the source.
+//     when the browser has no session on the source;
+//   - a sign-out token, sealed by a host for the next host of a sign-out
+//     chain: createdMs*10⁶ + lifetimeMs | client address | the chain's
+//     last Location | the origins done | the origins to do (see signout.go).
 const (
 	tokenVersion    byte = 4
 	keyIDSize            = 4
@@ -52,7 +57,7 @@ const (
 	minTokenBytes        = tokenHeaderSize + nonceSize + tagSize
 	maxTokenChars        = 8192
 	minSecretBytes       = 32
-	claimFields          = 3
+	claimFields          = 4
 	// maxPlainBytes is the longest plaintext whose token fits maxTokenChars.
 	maxPlainBytes = maxTokenChars*6/8 - minTokenBytes
 	lifetimeScale = 1_000_000 // lifetimes stay below it (maxLifetime is 10 minutes)
@@ -64,6 +69,8 @@ const (
 	purposeLabel  = "sessioninjector v4 handoff\x00"
 	answerLabel   = "sessioninjector v4 pull answer\x00"
 	stateLabel    = "sessioninjector v4 pull state\x00"
+	signOutLabel  = "sessioninjector v4 sign-out\x00"
+	recordLabel   = "sessioninjector v4 sign-out record key"
 )
 
 var (
@@ -82,6 +89,7 @@ type claims struct {
 	lifetimeMs int64  // the sender's lifetime
 	target     string // normalized host the token is for: bound as additional data, not in the plaintext
 	clientIP   string // the client's address, empty when unbound
+	issuer     string // the sealing host's origin when it signs out everywhere, else empty
 	session    string // the session's cookies, as encodeCookies writes them
 	id         string // the nonce, unique per token: the key of single use
 }
@@ -91,9 +99,13 @@ type tokenKey struct {
 	aead     cipher.AEAD
 	header   string // version and key id
 	adPrefix string // header and purpose; the target host follows
-	// answerPrefix and statePrefix are adPrefix for a pull answer and a pull state.
-	answerPrefix string
-	statePrefix  string
+	// answerPrefix, statePrefix and signOutPrefix are adPrefix for a
+	// pull answer, a pull state and a sign-out token.
+	answerPrefix  string
+	statePrefix   string
+	signOutPrefix string
+	// recordKey authenticates the sign-out record cookie.
+	recordKey []byte
 }
 
 // codec seals tokens under the current key and opens them under any configured key.
@@ -136,7 +148,8 @@ func deriveKey(secret string) (string, *tokenKey, error) {
 	id := string(hmacSHA256(secret, keyIDLabel)[:keyIDSize])
 	header := string([]byte{tokenVersion}) + id
 	return id, &tokenKey{aead: aead, header: header, adPrefix: header + purposeLabel,
-		answerPrefix: header + answerLabel, statePrefix: header + stateLabel}, nil
+		answerPrefix: header + answerLabel, statePrefix: header + stateLabel, signOutPrefix: header + signOutLabel,
+		recordKey: hmacSHA256(secret, recordLabel)}, nil
 }
 
 func hmacSHA256(secret, label string) []byte {
@@ -149,7 +162,7 @@ func hmacSHA256(secret, label string) []byte {
 // of its plaintext when the token would be over maxTokenChars.
 // (crypto/rand.Read never fails: it would crash the process instead.)
 func seal(c *codec, cl *claims) (string, int) {
-	plain := strconv.FormatInt(cl.createdMs*lifetimeScale+cl.lifetimeMs, 10) + "\n" + cl.clientIP + "\n" + cl.session
+	plain := strconv.FormatInt(cl.createdMs*lifetimeScale+cl.lifetimeMs, 10) + "\n" + cl.clientIP + "\n" + cl.issuer + "\n" + cl.session
 	if n := len(plain); n > maxPlainBytes {
 		return "", n
 	}
@@ -194,27 +207,32 @@ func openToken(c *codec, token, host string) (*claims, error) {
 	}
 	return &claims{
 		createdMs: times / lifetimeScale, lifetimeMs: times % lifetimeScale, target: host,
-		clientIP: f[1], session: f[2], id: string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize]),
+		clientIP: f[1], issuer: f[2], session: f[3], id: string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize]),
 	}, nil
 }
 
-// Which additional data a pull token is sealed under.
+// Which additional data a pull or sign-out token is sealed under.
 const (
 	pullAnswer = iota
 	pullState
+	signOutHop
 )
 
-// pullPrefix is the start of a pull token's additional data under k.
-func pullPrefix(k *tokenKey, purpose int) string {
-	if purpose == pullState {
+// purposePrefix is the start of a pull or sign-out token's additional data under k.
+func purposePrefix(k *tokenKey, purpose int) string {
+	switch purpose {
+	case pullState:
 		return k.statePrefix
+	case signOutHop:
+		return k.signOutPrefix
 	}
 	return k.answerPrefix
 }
 
-// sealPull seals plain, a pull answer's or state's plaintext, for host
-// under the current key; "" when the token would be over maxTokenChars.
-func sealPull(c *codec, purpose int, host, plain string) string {
+// sealAs seals plain, the plaintext of a token of purpose (a pull answer,
+// a pull state or a sign-out token), for host under the current key; ""
+// when the token would be over maxTokenChars.
+func sealAs(c *codec, purpose int, host, plain string) string {
 	if len(plain) > maxPlainBytes {
 		return ""
 	}
@@ -222,16 +240,16 @@ func sealPull(c *codec, purpose int, host, plain string) string {
 	copy(out, c.sealKey.header)
 	nonce := out[tokenHeaderSize:]
 	_, _ = rand.Read(nonce)
-	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(pullPrefix(c.sealKey, purpose)+host)))
+	return base64.RawURLEncoding.EncodeToString(c.sealKey.aead.Seal(out, nonce, []byte(plain), []byte(purposePrefix(c.sealKey, purpose)+host)))
 }
 
-// openPull authenticates and decrypts a pull token of purpose addressed
+// openAs authenticates and decrypts a token of purpose addressed
 // to host, as openToken does a handoff token, and returns its plaintext
 // and its nonce (the token's id for single use). seal and openToken keep
 // their own copy of the envelope on purpose: calling this shared one from
 // them cost the hand-off's sealing 9 and its redemption 19 interpreted
 // allocations (make bench-compare: redemption 1.18 against its base).
-func openPull(c *codec, purpose int, token, host string) (string, string, error) {
+func openAs(c *codec, purpose int, token, host string) (string, string, error) {
 	if len(token) > maxTokenChars {
 		return "", "", errTokenMalformed
 	}
@@ -248,7 +266,7 @@ func openPull(c *codec, purpose int, token, host string) (string, string, error)
 	}
 	sealed := raw[tokenHeaderSize+nonceSize:]
 	id := string(raw[tokenHeaderSize : tokenHeaderSize+nonceSize])
-	plain, err := k.aead.Open(sealed[:0], raw[tokenHeaderSize:tokenHeaderSize+nonceSize], sealed, []byte(pullPrefix(k, purpose)+host))
+	plain, err := k.aead.Open(sealed[:0], raw[tokenHeaderSize:tokenHeaderSize+nonceSize], sealed, []byte(purposePrefix(k, purpose)+host))
 	if err != nil {
 		return "", "", errTokenOpen
 	}
