@@ -98,6 +98,8 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzOpenToken -fuzztime $(FUZZTIME) .
 	$(GO) test -run XXX -fuzz FuzzLocation -fuzztime $(FUZZTIME) .
 	$(GO) test -run XXX -fuzz FuzzPullEndpoint -fuzztime $(FUZZTIME) .
+	$(GO) test -run XXX -fuzz FuzzSignOutEndpoint -fuzztime $(FUZZTIME) .
+	$(GO) test -run XXX -fuzz FuzzSignOutChain -fuzztime $(FUZZTIME) .
 
 vendor:
 	$(GO) mod tidy && $(GO) mod vendor

@@ -181,3 +181,83 @@ func sourceFuzzConfig() *Config {
 	sourceConfig(c)
 	return c
 }
+
+// FuzzSignOutEndpoint feeds arbitrary queries and records to the sign-out
+// endpoint: a link the chain did not make clears nothing and redirects
+// nowhere, and nothing answers 5xx.
+func FuzzSignOutEndpoint(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"_hs_=", ""},
+		{"_hs_=AQ&_hs_=AQ", ""},
+		{"_hs_=" + strings.Repeat("A", 200), "AAAAAAAAAAAAAAAAAAAAAA~https://evil.example"},
+		{"_hs_=%zz", "~"},
+		{"x=1;_hs_=a", strings.Repeat("~", 3000)},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	c := fuzzConfig()
+	c.TargetDomains = []string{shopHost}
+	h, err := newHandler(&recorder{}, c, "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	h.debugf = func(string, ...interface{}) {}
+	f.Fuzz(func(t *testing.T, query, record string) {
+		r := httpsNav(checkout, "/", "_session_id=s1")
+		r.URL.Path, r.URL.RawQuery = "/_session/signout", query
+		r.AddCookie(&http.Cookie{Name: "__Host-si_peers", Value: record})
+		rec := serve(h, r)
+		if rec.Code >= 500 || len(rec.Header()["Set-Cookie"]) != 0 || rec.Header().Get("Location") != "" {
+			t.Fatalf("status %d, Set-Cookie %q, Location %q for %q", rec.Code, rec.Header()["Set-Cookie"], rec.Header().Get("Location"), query)
+		}
+	})
+}
+
+// FuzzSignOutChain feeds arbitrary Locations to a sign-out on the shop,
+// whose record lists the checkout: the chain's first hop goes to the
+// checkout, and the hop ends it at an absolute http(s) URL free of
+// unsafe characters and of the token parameter.
+func FuzzSignOutChain(f *testing.F) {
+	for _, seed := range []string{
+		"/bye", "", "https://checkout.example.org/x?_hs_=a#f", "//evil.example/", "/\\evil.example", "javascript:alert(1)",
+		"http://[::1/", "/%zz", "bye?x=1&_hs_=1", "\x7f", strings.Repeat("/a", 2000),
+	} {
+		f.Add(seed)
+	}
+	shop, err := newHandler(&recorder{}, sourceFuzzConfig(), "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	shop.debugf = func(string, ...interface{}) {}
+	c := fuzzConfig()
+	c.TargetDomains = []string{shopHost}
+	hop, err := newHandler(&recorder{}, c, "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	hop.debugf = func(string, ...interface{}) {}
+	list := checkoutOrigin
+	record := recordMAC(shop.codec.sealKey, shopHost, list) + "~" + list
+	f.Fuzz(func(t *testing.T, location string) {
+		shop.next = &recorder{respond: redirectTo(location, "_session_id=; Path=/; Max-Age=0")}
+		r := httpsNav(shopHost, "/logout", "_session_id=s1")
+		r.AddCookie(&http.Cookie{Name: "__Host-si_peers", Value: record})
+		rec := serve(shop, r)
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for %q", rec.Code, location)
+		}
+		first := rec.Header().Get("Location")
+		if rec.Code != http.StatusSeeOther || !strings.HasPrefix(first, checkoutOrigin+"/_session/signout?_hs_=") {
+			t.Fatalf("status %d, Location %q for %q: not the checkout's hop", rec.Code, first, location)
+		}
+		h := httpsNav(checkout, strings.TrimPrefix(first, checkoutOrigin), "_session_id=s1")
+		rec = serve(hop, h)
+		end := rec.Header().Get("Location")
+		u, err := url.Parse(end)
+		if rec.Code != http.StatusSeeOther || len(rec.Header()["Set-Cookie"]) == 0 || err != nil ||
+			u.Scheme != "https" && u.Scheme != "http" || u.Host == "" || strings.ContainsAny(end, unsafeURLChars) ||
+			u.Query().Has("_hs_") {
+			t.Fatalf("hop: status %d, Location %q for %q", rec.Code, end, location)
+		}
+	})
+}

@@ -27,7 +27,8 @@ type handler struct {
 	// allowInsecure lets tokens travel to http:// targets that are not loopback hosts.
 	allowInsecure bool
 	// wrap watches navigations' responses: their redirects to a target
-	// (propagate, propagateRedirects) and their ends of the session (signOut).
+	// (propagate, propagateRedirects) and, for a browser with a record,
+	// their ends of the session (signOut).
 	wrap      bool
 	propagate bool
 	// handoffPath is the handoff endpoint's path or, when it is inactive,

@@ -81,17 +81,29 @@ func recordOf(s *signOutSpec, r *http.Request, https bool) (string, string) {
 	return c.Value, deleted
 }
 
+// hasRecord reports whether a request may carry a record: only then can
+// its response start a sign-out chain, so only then is a navigation on a
+// host that does not propagate redirects watched.
+func hasRecord(r *http.Request) bool {
+	for _, line := range r.Header["Cookie"] {
+		if strings.Contains(line, recordCookie) {
+			return true
+		}
+	}
+	return false
+}
+
 // recordPeer records origin in the browser's record on this host, unless
 // it is listed already: a Set-Cookie on header with the list, the oldest
 // origin dropped past maxPeers.
 func recordPeer(h *handler, header http.Header, r *http.Request, origin string, https bool) {
 	current, _ := recordOf(h.signOut, r, https)
-	if _, list, ok := strings.Cut(current, "~"); ok && listed(list, origin) {
+	host := normalizeHost(r.Host)
+	verified := peerList(h.codec, host, current)
+	if listed(verified, origin) {
 		return
 	}
-	host := normalizeHost(r.Host)
-	peers := splitPeers(peerList(h.codec, host, current))
-	peers = append(peers, origin)
+	peers := append(splitPeers(verified), origin)
 	if len(peers) > maxPeers {
 		peers = peers[len(peers)-maxPeers:]
 	}
@@ -203,7 +215,7 @@ func signOutStarts(h *handler, header http.Header, r *http.Request, location str
 		return false
 	}
 	own := ownOrigin(r, https)
-	final := chainEnd(r, location, own, https)
+	final := chainEnd(r, location, own, h.tokenParam, https)
 	next := nextHop(h, r, final, []string{own}, withoutOrigin(splitPeers(list), own), https)
 	if next == "" {
 		return false
@@ -216,16 +228,17 @@ func signOutStarts(h *handler, header http.Header, r *http.Request, location str
 }
 
 // chainEnd is the absolute URL a sign-out chain ends at: the response's
-// Location resolved against the request's URL and stripped of any token,
-// or the request's own URL ("" location, a 2xx answer to a GET or HEAD),
-// or this origin's root when it is neither safe nor short enough.
-func chainEnd(r *http.Request, location, own string, https bool) string {
+// Location resolved against the request's URL, or the request's own URL
+// ("" location, a 2xx answer to a GET or HEAD), stripped of the token
+// parameter; or this origin's root when it is neither safe nor short
+// enough.
+func chainEnd(r *http.Request, location, own, param string, https bool) string {
 	root := own + "/"
 	if location == "" {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return root
 		}
-		return cleanLocation(r, r.URL.RawQuery, https)
+		return withoutURLParam(cleanLocation(r, r.URL.RawQuery, https), param)
 	}
 	if len(location) > maxTargetURLBytes || strings.ContainsAny(location, unsafeURLChars) {
 		return root
@@ -239,7 +252,7 @@ func chainEnd(r *http.Request, location, own string, https bool) string {
 	if end.Scheme != "https" && end.Scheme != "http" || end.Host == "" {
 		return root
 	}
-	return end.String()
+	return withoutURLParam(end.String(), param)
 }
 
 // withoutOrigin is origins without own.

@@ -66,8 +66,8 @@ func serveSignOut(h *handler, rw http.ResponseWriter, r *http.Request) {
 	for _, name := range h.cookie.names {
 		header["Set-Cookie"] = append(header["Set-Cookie"], expireCookie(h.cookie, name, https))
 	}
-	own := ownOrigin(r, https)
-	done := append(cl.done, own)
+	cl.done = append(cl.done, ownOrigin(r, https))
+	done := cl.done
 	todo := cl.todo
 	if h.signOut != nil {
 		current, deleted := recordOf(h.signOut, r, https)

@@ -398,6 +398,37 @@ func TestRecordKeepsTheLatestPeers(t *testing.T) {
 	assert.Empty(t, peerList(h.codec, checkout, value), "a record is bound to its host")
 }
 
+// TestRecordReplacesAForgedOne: a record that does not verify (planted,
+// or left by a retired secret) is written anew, even when it claims to
+// list the origin already.
+func TestRecordReplacesAForgedOne(t *testing.T) {
+	h, _ := newTestHandler(t, nil, func(c *Config) { sourceConfig(c); signOutEverywhere(c) })
+	r := httpsNav(shopHost, "/", "")
+	r.AddCookie(&http.Cookie{Name: "__Host-si_peers", Value: strings.Repeat("A", recordMACChars) + "~" + checkoutOrigin})
+	header := http.Header{}
+	recordPeer(h, header, r, checkoutOrigin, true)
+	require.Len(t, header["Set-Cookie"], 1)
+	value := strings.TrimPrefix(strings.SplitN(header["Set-Cookie"][0], ";", 2)[0], "__Host-si_peers=")
+	assert.Equal(t, checkoutOrigin, peerList(h.codec, shopHost, value))
+}
+
+// TestNavigationsWatchedOnlyWithARecord: a host that propagates no
+// redirects watches a navigation's response only when the browser holds
+// a record, so that other navigations pass as before.
+func TestNavigationsWatchedOnlyWithARecord(t *testing.T) {
+	b := &recorder{}
+	h, _ := newTestHandler(t, b, signOutEverywhere)
+	serve(h, httpsNav(checkout, "/", "_session_id=s1"))
+	_, wrapped := b.rw.(*redirectWriter)
+	assert.False(t, wrapped, "no record: not watched")
+
+	r := httpsNav(checkout, "/", "_session_id=s1")
+	r.AddCookie(&http.Cookie{Name: "__Host-si_peers", Value: "x"})
+	serve(h, r)
+	_, wrapped = b.rw.(*redirectWriter)
+	assert.True(t, wrapped, "a record: watched")
+}
+
 func TestChainEnd(t *testing.T) {
 	tests := []struct {
 		desc, method, target, location, want string
@@ -410,6 +441,8 @@ func TestChainEnd(t *testing.T) {
 		{desc: "backslash", location: "/\\evil.example", want: "https://shop.example.com/"},
 		{desc: "too long", location: "/" + strings.Repeat("x", maxTargetURLBytes), want: "https://shop.example.com/"},
 		{desc: "a 2xx to a GET", target: "/logout?x=1", want: "https://shop.example.com/logout?x=1"},
+		{desc: "a token parameter dropped", location: "/bye?_hs_=x&y=1", want: "https://shop.example.com/bye?y=1"},
+		{desc: "a 2xx to a GET with a token parameter", target: "/logout?_hs_=x", want: "https://shop.example.com/logout"},
 		{desc: "a 2xx to a POST", method: http.MethodPost, target: "/logout", want: "https://shop.example.com/"},
 	}
 	for _, test := range tests {
@@ -424,7 +457,7 @@ func TestChainEnd(t *testing.T) {
 			}
 			r := httpsNav(shopHost, target, "")
 			r.Method = method
-			assert.Equal(t, test.want, chainEnd(r, test.location, shopOrigin, true))
+			assert.Equal(t, test.want, chainEnd(r, test.location, shopOrigin, "_hs_", true))
 		})
 	}
 }

@@ -49,7 +49,7 @@ import (
 //     chain: createdMs*10⁶ + lifetimeMs | client address | the chain's
 //     last Location | the origins done | the origins to do (see signout.go).
 const (
-	tokenVersion    byte = 4
+	tokenVersion    byte = 5
 	keyIDSize            = 4
 	nonceSize            = 12
 	tagSize              = 16
@@ -66,11 +66,11 @@ const (
 const (
 	tokenKeyLabel = "sessioninjector v1 token key"
 	keyIDLabel    = "sessioninjector v1 key id"
-	purposeLabel  = "sessioninjector v4 handoff\x00"
-	answerLabel   = "sessioninjector v4 pull answer\x00"
-	stateLabel    = "sessioninjector v4 pull state\x00"
-	signOutLabel  = "sessioninjector v4 sign-out\x00"
-	recordLabel   = "sessioninjector v4 sign-out record key"
+	purposeLabel  = "sessioninjector v5 handoff\x00"
+	answerLabel   = "sessioninjector v5 pull answer\x00"
+	stateLabel    = "sessioninjector v5 pull state\x00"
+	signOutLabel  = "sessioninjector v5 sign-out\x00"
+	recordLabel   = "sessioninjector v5 sign-out record key"
 )
 
 var (

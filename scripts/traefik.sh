@@ -18,6 +18,8 @@ dir=$(cd "$src" && GOFLAGS=-mod=mod go mod download -json "github.com/traefik/tr
 [ -n "$dir" ] || { echo "could not download traefik ${version}" >&2; exit 1; }
 cp -R "$dir/." "$src/"
 chmod -R u+w "$src"
-(cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$bin.tmp" ./cmd/traefik) >&2
-mv "$bin.tmp" "$bin"
+# A temporary name of this build's own, so that two builds at once (two
+# test runs on a new machine) each rename a whole binary into place.
+(cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$bin.tmp.$$" ./cmd/traefik) >&2
+mv -f "$bin.tmp.$$" "$bin"
 echo "$bin"

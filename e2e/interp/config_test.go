@@ -35,6 +35,9 @@ func fullConfig() sessioninjector.Config {
 		PropagateRedirects:    false,
 		HandoffPath:           "/handoff",
 		PullPath:              "/pull",
+		RequireState:          true,
+		SignOutEverywhere:     false,
+		SignOutPath:           "/signout",
 		Pull:                  sessioninjector.PullConfig{From: "http://pull.example:8080", Paths: []string{"/account", "/orders/"}, NoSessionFor: "1h"},
 		CleanURL:              false,
 		SingleUse:             false,
@@ -79,6 +82,9 @@ http:
           propagateRedirects: false
           handoffPath: /handoff
           pullPath: /pull
+          requireState: true
+          signOutEverywhere: false
+          signOutPath: /signout
           pull:
             from: http://pull.example:8080
             paths:
@@ -137,6 +143,9 @@ http:
           propagateRedirects: "false"
           handoffPath: "/handoff"
           pullPath: "/pull"
+          requireState: "true"
+          signOutEverywhere: "false"
+          signOutPath: "/signout"
           pull:
             from: "http://pull.example:8080"
             paths: "/account,/orders/"
@@ -186,6 +195,9 @@ targetDomains = ["a.example", "*.b.example"]
 propagateRedirects = false
 handoffPath = "/handoff"
 pullPath = "/pull"
+requireState = true
+signOutEverywhere = false
+signOutPath = "/signout"
 cleanURL = false
 singleUse = false
 bindClientIP = false
@@ -244,6 +256,9 @@ var fullLabelsCommon = []string{
 	"propagateRedirects", "false",
 	"handoffPath", "/handoff",
 	"pullPath", "/pull",
+	"requireState", "true",
+	"signOutEverywhere", "false",
+	"signOutPath", "/signout",
 	"pull.from", "http://pull.example:8080",
 	"pull.noSessionFor", "1h",
 	"cleanURL", "false",
@@ -317,6 +332,9 @@ const fullCRD = `{
     "propagateRedirects": false,
     "handoffPath": "/handoff",
     "pullPath": "/pull",
+    "requireState": true,
+    "signOutEverywhere": false,
+    "signOutPath": "/signout",
     "pull": {"from": "http://pull.example:8080", "paths": ["/account", "/orders/"], "noSessionFor": 3600},
     "cleanURL": false,
     "singleUse": false,
@@ -427,13 +445,25 @@ func TestFullConfigurationBehaviour(t *testing.T) {
 			require.NoError(t, err)
 			_, rawB, err := next.decode()
 			require.NoError(t, err)
-			redirecting := &backend{respond: redirectTo("http://x.b.example/p")}
-			a := build(t, settings(rawA), redirecting)
-			recv := &backend{}
-			b := build(t, settings(rawB), recv)
-
 			both := "sid=" + session + "; sid.sig=" + sig
-			rec := serve(t, a, navigation("a.example", "/", clientAddr, both))
+			// requireState: the hand-off carries the marker, not a token,
+			// and the target answers it with a pull from pull.from.
+			a := build(t, settings(rawA), http.NotFoundHandler())
+			b := build(t, settings(rawB), http.NotFoundHandler())
+			rec := serve(t, a, navigation("a.example", "/handoff?to="+url.QueryEscape("http://x.b.example/p"), clientAddr, both))
+			require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+			assert.Equal(t, "http://x.b.example/p?hs=pull", rec.Header().Get("Location"), "requireState: a marker")
+			rec = serve(t, b, navigation("x.b.example", "/p?hs=pull", clientAddr, ""))
+			require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+			assert.True(t, strings.HasPrefix(rec.Header().Get("Location"), "http://pull.example:8080/pull?"), rec.Header().Get("Location"))
+
+			// The rest with requireState off, so that tokens travel.
+			redirecting := &backend{respond: redirectTo("http://x.b.example/p")}
+			a = build(t, settings(rawA).with("requireState", "false"), redirecting)
+			recv := &backend{}
+			b = build(t, settings(rawB).with("requireState", "false"), recv)
+
+			rec = serve(t, a, navigation("a.example", "/", clientAddr, both))
 			assert.Equal(t, "http://x.b.example/p", rec.Header().Get("Location"), "propagateRedirects off")
 
 			rec = serve(t, a, navigation("a.example", "/handoff?to="+url.QueryEscape("http://x.b.example/p?q=1"), clientAddr, both))

@@ -126,13 +126,15 @@ func (s settings) with(kv ...any) settings {
 }
 
 // source is a configuration that hands sessions from shop.test to
-// checkout.test, over plain HTTP as these tests run.
-var source = settings{"secret": testSecret, "targetDomains": []any{checkoutHost, "*.example.net"}, "allowInsecureTargets": true}
+// checkout.test, over plain HTTP as these tests run. Sign out everywhere
+// is off here, so that each test sees only the cookies of its own
+// concern; signout_test.go turns it on.
+var source = settings{"secret": testSecret, "targetDomains": []any{checkoutHost, "*.example.net"}, "allowInsecureTargets": true, "signOutEverywhere": false}
 
 // receiver is a configuration that only receives sessions. Every test
 // here redeems from the same client address in one process-wide replay
 // cache, so the per-client share is off (TestReplayPerClient tests it).
-var receiver = settings{"secret": testSecret, "replayPerClient": "0"}
+var receiver = settings{"secret": testSecret, "replayPerClient": "0", "signOutEverywhere": false}
 
 // build makes one interpreted middleware instance in front of next.
 func build(t testing.TB, cfg settings, next http.Handler) http.Handler {
