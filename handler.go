@@ -26,9 +26,8 @@ type handler struct {
 	targets   *hostMatcher // nil: receive only
 	// allowInsecure lets tokens travel to http:// targets that are not loopback hosts.
 	allowInsecure bool
-	// wrap watches navigations' responses: their redirects to a target
-	// (propagate, propagateRedirects) and, for a browser with a record,
-	// their ends of the session (signOut).
+	// wrap watches navigations' redirects: to a target (propagate,
+	// propagateRedirects), or ending the session (signOut).
 	wrap      bool
 	propagate bool
 	// handoffPath is the handoff endpoint's path or, when it is inactive,

@@ -39,7 +39,7 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if u.RawQuery != "" && h.tokenQuery.MatchString(u.RawQuery) && receive(h, rw, r) {
 		return
 	}
-	if h.wrap && navigation(r.Header) && (h.propagate || hasRecord(r)) {
+	if h.wrap && navigation(r.Header) {
 		watchRedirect(h, rw, r)
 		return
 	}

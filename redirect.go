@@ -23,46 +23,33 @@ type redirectWriter struct {
 // WriteHeader adds a token to a redirect to an allowed target, or starts
 // a sign-out chain, then writes the status. The first final status is the
 // one that counts; informational ones pass. The common 200 takes the
-// fewest steps.
+// fewest steps: a sign-out is seen in a redirect only.
 func (w *redirectWriter) WriteHeader(code int) {
 	if code >= 300 && !w.written {
-		code = finalStatus(w, code)
-	} else if code >= 200 {
-		if w.h.signOut != nil && !w.written && code < 300 {
-			code = successStatus(w, code)
-		}
+		finalStatus(w, code)
+		return
+	}
+	if code >= 200 {
 		w.written = true
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// finalStatus records a final status of 300 or more and, when it is a
-// redirect, starts a sign-out chain or propagates the session through
-// it; it returns the status to write.
-func finalStatus(w *redirectWriter, code int) int {
+// finalStatus writes a final status of 300 or more: for a redirect that
+// ends the session of a browser with a record, the chain's first 303;
+// for another redirect, the session propagated through it.
+func finalStatus(w *redirectWriter, code int) {
 	w.written = true
-	if !redirectCodes[code] {
-		return code
-	}
-	header := w.ResponseWriter.Header()
-	if w.h.signOut != nil {
-		if loc := header["Location"]; len(loc) == 1 && signOutStarts(w.h, header, w.r, loc[0]) {
-			return http.StatusSeeOther
+	if redirectCodes[code] {
+		header := w.ResponseWriter.Header()
+		if w.h.signOut != nil && (len(header["Set-Cookie"]) != 0 || len(header["Clear-Site-Data"]) != 0) &&
+			signOutStarts(w.h, header, w.r, header["Location"]) {
+			code = http.StatusSeeOther
+		} else if w.h.propagate {
+			propagate(w.h, header, w.r, code)
 		}
 	}
-	if w.h.propagate {
-		propagate(w.h, header, w.r, code)
-	}
-	return code
-}
-
-// successStatus starts a sign-out chain from a 2xx answer that ends the
-// session (a sign-out page), and returns the status to write.
-func successStatus(w *redirectWriter, code int) int {
-	if signOutStarts(w.h, w.ResponseWriter.Header(), w.r, "") {
-		return http.StatusSeeOther
-	}
-	return code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // Flush flushes the wrapped writer when it can.

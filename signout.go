@@ -81,18 +81,6 @@ func recordOf(s *signOutSpec, r *http.Request, https bool) (string, string) {
 	return c.Value, deleted
 }
 
-// hasRecord reports whether a request may carry a record: only then can
-// its response start a sign-out chain, so only then is a navigation on a
-// host that does not propagate redirects watched.
-func hasRecord(r *http.Request) bool {
-	for _, line := range r.Header["Cookie"] {
-		if strings.Contains(line, recordCookie) {
-			return true
-		}
-	}
-	return false
-}
-
 // recordPeer records origin in the browser's record on this host, unless
 // it is listed already: a Set-Cookie on header with the list, the oldest
 // origin dropped past maxPeers.
@@ -195,12 +183,12 @@ func endsSession(h *handler, header http.Header) bool {
 	return !alive
 }
 
-// signOutStarts turns a navigation's response that ends the session of a
+// signOutStarts turns a navigation's redirect that ends the session of a
 // browser with a record into the chain's first 303, and reports whether
-// it did. location is where the browser would have gone: the chain ends
-// there.
-func signOutStarts(h *handler, header http.Header, r *http.Request, location string) bool {
-	if len(header["Set-Cookie"]) == 0 && len(header["Clear-Site-Data"]) == 0 {
+// it did. location is the redirect's Location lines: the chain ends where
+// the browser would have gone.
+func signOutStarts(h *handler, header http.Header, r *http.Request, location []string) bool {
+	if len(location) != 1 {
 		return false
 	}
 	https := isHTTPS(r)
@@ -215,7 +203,7 @@ func signOutStarts(h *handler, header http.Header, r *http.Request, location str
 		return false
 	}
 	own := ownOrigin(r, https)
-	final := chainEnd(r, location, own, h.tokenParam, https)
+	final := chainEnd(r, location[0], own, h.tokenParam, https)
 	next := nextHop(h, r, final, []string{own}, withoutOrigin(splitPeers(list), own), https)
 	if next == "" {
 		return false
@@ -228,18 +216,10 @@ func signOutStarts(h *handler, header http.Header, r *http.Request, location str
 }
 
 // chainEnd is the absolute URL a sign-out chain ends at: the response's
-// Location resolved against the request's URL, or the request's own URL
-// ("" location, a 2xx answer to a GET or HEAD), stripped of the token
-// parameter; or this origin's root when it is neither safe nor short
-// enough.
+// Location resolved against the request's URL and stripped of the token
+// parameter, or this origin's root when it is not safe or short enough.
 func chainEnd(r *http.Request, location, own, param string, https bool) string {
 	root := own + "/"
-	if location == "" {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			return root
-		}
-		return withoutURLParam(cleanLocation(r, r.URL.RawQuery, https), param)
-	}
 	if len(location) > maxTargetURLBytes || strings.ContainsAny(location, unsafeURLChars) {
 		return root
 	}

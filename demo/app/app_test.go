@@ -83,18 +83,62 @@ func TestLoginAndCheckout(t *testing.T) {
 	}
 }
 
+// TestLogoutEndsTheSessionOnBothSites signs out on either site: the
+// session ends in the shared store, so neither site knows it any more,
+// and the answer deletes that host's cookie and sends the browser home.
 func TestLogoutEndsTheSessionOnBothSites(t *testing.T) {
+	tests := []struct {
+		name, logout, location string
+		shopURL, checkoutURL   string
+		secure                 bool
+	}{
+		{"on the shop, to the checkout", shopBase + "/logout", checkoutBase + "/", shopBase, checkoutBase, false},
+		{"on the checkout, to its home page", checkoutBase + "/logout", checkoutBase + "/", shopBase, checkoutBase, false},
+		{"on the shop over HTTPS", "https://shop.example/logout", "https://checkout.example/", "https://shop.example", "https://checkout.example", true},
+		{"on the checkout over HTTPS", "https://checkout.example/logout", "https://checkout.example/", "https://shop.example", "https://checkout.example", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := NewApp(tt.shopURL, tt.checkoutURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cookie := do(a, "POST", tt.shopURL+"/login", url.Values{"name": {"Ada"}}).Result().Cookies()[0]
+			w := do(a, "POST", tt.logout, url.Values{}, cookie)
+			if w.Code != http.StatusFound || w.Header().Get("Location") != tt.location {
+				t.Fatalf("logout: %d to %q, want 302 to %q", w.Code, w.Header().Get("Location"), tt.location)
+			}
+			c := w.Result().Cookies()
+			if len(c) != 1 || c[0].Name != SessionCookie || c[0].Value != "" || c[0].MaxAge >= 0 || c[0].Path != "/" || c[0].Secure != tt.secure {
+				t.Errorf("logout does not delete the cookie (Secure %v): %+v", tt.secure, c)
+			}
+			if got := w.Header().Get("Set-Cookie"); !strings.Contains(got, "Max-Age=0") {
+				t.Errorf("Set-Cookie %q: want Max-Age=0", got)
+			}
+			for _, site := range []string{tt.shopURL, tt.checkoutURL} {
+				page := do(a, "GET", site+"/", nil, cookie).Body.String()
+				if !strings.Contains(page, "You are not signed in.") || strings.Contains(page, `id="logout"`) {
+					t.Errorf("%s still signed in after logout:\n%s", site, page)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckoutOffersSignOut checks that the checkout shows its Sign out
+// button to a signed-in user only.
+func TestCheckoutOffersSignOut(t *testing.T) {
 	a := newTestApp(t)
-	cookie := do(a, "POST", shopBase+"/login", url.Values{"name": {"Ada"}}).Result().Cookies()[0]
-	w := do(a, "POST", shopBase+"/logout", url.Values{}, cookie)
-	if w.Code != http.StatusFound || w.Header().Get("Location") != checkoutBase+"/" {
-		t.Fatalf("logout: %d to %q", w.Code, w.Header().Get("Location"))
+	button := `<form method="post" action="/logout"><button id="logout">Sign out</button>`
+	if page := do(a, "GET", checkoutBase+"/", nil).Body.String(); strings.Contains(page, button) {
+		t.Errorf("signed out, the checkout offers to sign out:\n%s", page)
 	}
-	if c := w.Result().Cookies(); len(c) != 1 || c[0].MaxAge >= 0 {
-		t.Errorf("logout does not delete the cookie: %+v", c)
+	cookie := signIn(t, a, "shop.example", "Ada")
+	if page := do(a, "GET", checkoutBase+"/", nil, cookie).Body.String(); !strings.Contains(page, button) {
+		t.Errorf("signed in, the checkout has no Sign out button:\n%s", page)
 	}
-	if page := do(a, "GET", checkoutBase+"/", nil, cookie).Body.String(); !strings.Contains(page, "not signed in") {
-		t.Errorf("checkout still signed in after logout:\n%s", page)
+	if w := do(a, "GET", checkoutBase+"/logout", nil, cookie); w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /logout: %d, want 405", w.Code)
 	}
 }
 

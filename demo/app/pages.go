@@ -89,7 +89,7 @@ input{font:inherit;padding:4px 8px;border:1px solid #94a3b8;border-radius:6px}
 <p><a id="handoff" href="{{.Handoff}}">Go to the checkout, signed in</a> <span class="note">through the hand-off endpoint: the session injector adds a one-use token</span></p>
 <p><a id="plain" href="{{.Checkout}}">Go to the checkout with a plain link</a> <span class="note">signed in there only if the session was handed over before</span></p>
 <form method="post" action="/pay"><button id="pay">Pay</button> <span class="note">a POST answered with a redirect to the checkout</span></form>
-<form method="post" action="/logout"><button id="logout">Sign out</button> <span class="note">and go to the checkout</span></form>
+<form method="post" action="/logout"><button id="logout">Sign out</button> <span class="note">and go to the checkout; the session injector signs you out there too</span></form>
 {{else}}<h2>Sign in</h2>
 <form id="login-form" method="post" action="/login">
 <label>Name <input name="name" required maxlength="64"></label>
@@ -111,6 +111,7 @@ input{font:inherit;padding:4px 8px;border:1px solid #94a3b8;border-radius:6px}
 {{if .Paid}}<p id="paid">Thank you for your payment.</p>{{end}}
 {{template "cookie" .Cookie}}
 <p><a id="handoff" href="{{.Handoff}}">Back to the shop</a> <span class="note">through the hand-off endpoint</span></p>
+{{if .Cookie.SignedIn}}<form method="post" action="/logout"><button id="logout">Sign out</button> <span class="note">the app deletes this host's cookie; the session injector signs you out on the shop too</span></form>{{end}}
 </main>
 </body></html>{{end}}
 `))

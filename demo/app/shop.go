@@ -70,12 +70,20 @@ func (a *App) pay(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, a.checkout.String()+"/?from=pay", http.StatusFound)
 }
 
-// logout ends the session, deletes the cookie and redirects to the
-// checkout; the middleware must not hand a deleted session over.
+// logout ends the session, deletes the shop's cookie and redirects to
+// the checkout; the middleware must not hand a deleted session over, and
+// the session injector signs the browser out on the checkout on the way.
 func (a *App) logout(w http.ResponseWriter, r *http.Request) {
+	a.endSession(w, r, a.shop.Scheme == "https")
+	http.Redirect(w, r, a.checkout.String()+"/", http.StatusFound)
+}
+
+// endSession deletes the request's session from the store, which both
+// sites share, and answers with a Set-Cookie deleting this host's
+// session cookie (Max-Age -1, sent as Max-Age=0).
+func (a *App) endSession(w http.ResponseWriter, r *http.Request, secure bool) {
 	if c, err := r.Cookie(SessionCookie); err == nil {
 		a.sessions.Delete(c.Value)
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, a.checkout.String()+"/", http.StatusFound)
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure})
 }
