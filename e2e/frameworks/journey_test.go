@@ -25,7 +25,8 @@ const (
 // TestJourneys walks each app's journeys behind the real Traefik with the
 // plugin: sign-in on the shop that redirects to the checkout, the hand-off
 // link, the backend's own redirect, a replayed token, a CSRF-protected
-// form after the hand-off, a browser restart and the size limits.
+// form after the hand-off, a browser restart, signing out on either host
+// and the size limits.
 func TestJourneys(t *testing.T) {
 	for _, app := range Apps() {
 		t.Run(app.Name, func(t *testing.T) {
@@ -124,6 +125,25 @@ func TestJourneys(t *testing.T) {
 					} else {
 						assert.Equal(t, http.StatusFound, h.Status, "%s after a restart: signed out", page)
 					}
+				}
+			})
+
+			t.Run("sign out on either host signs out on both", func(t *testing.T) {
+				for _, tt := range []struct{ on, other string }{
+					{harness.ShopHost, harness.CheckoutHost},
+					{harness.CheckoutHost, harness.ShopHost},
+				} {
+					b := site.Browser(t)
+					assertArrived(t, b, signIn(t, b, harness.ShopHost, "alice", checkoutAccount), checkoutAccount, "alice")
+					hops := b.Follow("http://" + tt.on + "/logout")
+					require.Len(t, hops, 3, "the app's logout made the chain's start, the other host's hop, the sign-in page: %s", hopList(hops))
+					assert.Equal(t, http.StatusSeeOther, hops[0].Status, hopList(hops))
+					assert.True(t, strings.HasPrefix(hops[1].URL, "http://"+tt.other+"/_session/signout?"+harness.TokenParam+"="), hopList(hops))
+					assert.Equal(t, "http://"+tt.on+"/login", hops[2].URL, "the chain ends where the app's logout sent the browser")
+					assertSignedOut(t, b, hops, tt.on)
+					assert.Empty(t, b.Session(tt.other), "signing out on %s expired the session's cookies on %s", tt.on, tt.other)
+					h := b.Get("http://" + tt.other + "/account")
+					assert.Equal(t, http.StatusFound, h.Status, "signed out on %s too", tt.other)
 				}
 			})
 

@@ -248,7 +248,7 @@ func TestHandshakeBetweenTheMiddlewares(t *testing.T) {
 	}
 	first := redeem()
 	require.Equal(t, http.StatusSeeOther, first.Code, first.Body.String())
-	assert.Contains(t, first.Header().Get("Set-Cookie"), "_session_id=s-k8s-demo")
+	assert.Contains(t, strings.Join(first.Header().Values("Set-Cookie"), "\n"), "_session_id=s-k8s-demo")
 	assert.Len(t, redis.Keys(t, 0, "sessioninjector:*"), 1, "the redemption is recorded in Redis")
 
 	// The manifests leave dieOnHandshakeFailure at its default: a replay

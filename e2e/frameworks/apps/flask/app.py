@@ -195,9 +195,16 @@ def note():
 
 @app.get("/logout")
 def logout():
-    # Signs out and deletes remember_token; the session cookie stays, with
-    # no user in it.
+    # Signs out and deletes remember_token and, with the session cleared,
+    # the session cookie too: a redirect that deletes the primary cookie is
+    # what starts the sign-out chain (docs/frameworks.md). Flask-Login's
+    # "_remember" note, which deletes remember_token after the view, is
+    # kept; it pops it before the session is saved, empty, so deleted.
     logout_user()
+    remember = session.get("_remember")
+    session.clear()
+    if remember:
+        session["_remember"] = remember
     return redirect("/login", 302)
 
 
