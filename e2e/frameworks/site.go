@@ -62,9 +62,22 @@ func SiteSettings(app App) map[string]any {
 // CI, when the framework or Traefik is missing.
 func StartSite(t testing.TB, app App) *Site {
 	t.Helper()
+	return startSite(t, app, nil)
+}
+
+// StartPullingSite is StartSite with the checkout pulling the session
+// from the shop on /account (pull.paths), as a user who opens it directly
+// needs.
+func StartPullingSite(t testing.TB, app App) *Site {
+	t.Helper()
+	return startSite(t, app, map[string]any{"pull": map[string]any{"from": ShopURL, "paths": []string{"/account"}}})
+}
+
+func startSite(t testing.TB, app App, checkout map[string]any) *Site {
+	t.Helper()
 	appURL := app.Start(t, ShopURL, CheckoutURL)
 	tr := harness.Start(t, harness.Options{
-		Dynamic: harness.ShopCheckout(harness.ShopCheckoutOptions{App: appURL, Settings: SiteSettings(app)}),
+		Dynamic: harness.ShopCheckout(harness.ShopCheckoutOptions{App: appURL, Settings: SiteSettings(app), CheckoutSettings: checkout}),
 	})
 	return &Site{App: app, AppURL: appURL, Traefik: tr}
 }

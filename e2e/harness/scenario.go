@@ -125,6 +125,9 @@ type ShopCheckoutOptions struct {
 	// CheckoutTargets are the hosts the checkout hands sessions back to;
 	// default none.
 	CheckoutTargets []string
+	// CheckoutSettings are merged into the checkout's middleware only,
+	// over Settings (a pull from the shop, say).
+	CheckoutSettings map[string]any
 	// Redis is the address of a redis-server every plugin middleware of the
 	// scenario shares as its replay store; empty keeps each middleware's
 	// in-memory store.
@@ -159,7 +162,7 @@ func ShopCheckout(opts ShopCheckoutOptions) Dynamic {
 	}
 	d := Dynamic{Services: map[string]Service{AppService: {URL: opts.App}}}
 	d.Site("shop", Injector(secret, shopTargets, sides), ShopHost)
-	d.Site("checkout", Injector(secret, opts.CheckoutTargets, sides), CheckoutHost)
+	d.Site("checkout", Injector(secret, opts.CheckoutTargets, Merged(sides, opts.CheckoutSettings)), CheckoutHost)
 	if opts.ShopOther {
 		d.Site("shop-other", Injector(SecretOther, []string{CheckoutHost}, settings), ShopOtherHost)
 	}
