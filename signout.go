@@ -34,6 +34,9 @@ const (
 	recordMACChars = 22
 	// maxRecordChars bounds a record read from a request.
 	maxRecordChars = 2048
+	// maxChainEndBytes bounds the chain's end, so that it fits a sign-out
+	// token beside maxChainHosts origins; a longer one ends at the root.
+	maxChainEndBytes = 2048
 	// signOutTokenMs is a sign-out token's lifetime: one hop's redirect.
 	signOutTokenMs = 30_000
 	// recordAge is the record's Max-Age: 400 days, the most browsers keep.
@@ -232,7 +235,12 @@ func chainEnd(r *http.Request, location, own, param string, https bool) string {
 	if end.Scheme != "https" && end.Scheme != "http" || end.Host == "" {
 		return root
 	}
-	return withoutURLParam(end.String(), param)
+	// Resolving escapes what the Location held raw (a non-ASCII byte
+	// becomes three): a long end would not fit the sign-out token.
+	if s := end.String(); len(s) <= maxChainEndBytes {
+		return withoutURLParam(s, param)
+	}
+	return root
 }
 
 // withoutOrigin is origins without own.

@@ -450,6 +450,7 @@ func TestChainEnd(t *testing.T) {
 		{desc: "javascript", location: "javascript:alert(1)", want: "https://shop.example.com/"},
 		{desc: "backslash", location: "/\\evil.example", want: "https://shop.example.com/"},
 		{desc: "too long", location: "/" + strings.Repeat("x", maxTargetURLBytes), want: "https://shop.example.com/"},
+		{desc: "too long once escaped", location: "/" + strings.Repeat("\x8f", maxChainEndBytes/3), want: "https://shop.example.com/"},
 		{desc: "a token parameter dropped", location: "/bye?_hs_=x&y=1", want: "https://shop.example.com/bye?y=1"},
 	}
 	for _, test := range tests {
