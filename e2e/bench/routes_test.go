@@ -168,6 +168,17 @@ func wantRedirect(sealed bool) func(*http.Response, []byte) error {
 	}
 }
 
+// carriesSession reports whether one of the Set-Cookie lines sets the
+// session (the others: the sign-out record).
+func carriesSession(lines []string) bool {
+	for _, c := range lines {
+		if strings.HasPrefix(c, cookieName+"="+sessionValue+";") {
+			return true
+		}
+	}
+	return false
+}
+
 // wantRedeemed accepts a redemption: the session cookie set, and a 303 to
 // the clean URL or the backend's page.
 func wantRedeemed(code int) func(*http.Response, []byte) error {
@@ -175,8 +186,8 @@ func wantRedeemed(code int) func(*http.Response, []byte) error {
 		if resp.StatusCode != code {
 			return fmt.Errorf("status %d, want %d", resp.StatusCode, code)
 		}
-		if c := resp.Header.Get("Set-Cookie"); !strings.HasPrefix(c, cookieName+"="+sessionValue+";") {
-			return fmt.Errorf("Set-Cookie %q does not carry the session", c)
+		if !carriesSession(resp.Header.Values("Set-Cookie")) {
+			return fmt.Errorf("Set-Cookie %q does not carry the session", resp.Header.Values("Set-Cookie"))
 		}
 		if code == http.StatusSeeOther {
 			loc := resp.Header.Get("Location")
