@@ -206,6 +206,11 @@ var benchPaths = []struct {
 	{"C2-navigation-200-wrapped", func(l loop, mw middleware) {
 		runSame(l, mw(l, okBackend), navRequest(true), http.StatusOK)
 	}},
+	// A receive-only target's navigation: wrapped only to see a sign-out
+	// (signOutEverywhere, on by default), passed through before it.
+	{"C3-target-navigation-200", func(l loop, mw middleware) {
+		runSame(l, mw(l, okBackend, "targetDomains", []any{}), navRequest(true), http.StatusOK)
+	}},
 	{"redirect-sealed", func(l loop, mw middleware) {
 		header := runSame(l, mw(l, redirectBackend), navRequest(true), http.StatusFound)
 		if tokenIn(l, header.Get("Location")) == "" {
