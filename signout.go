@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -34,6 +35,8 @@ const (
 	recordMACChars = 22
 	// maxRecordChars bounds a record read from a request.
 	maxRecordChars = 2048
+	// maxOriginBytes bounds an origin a record lists.
+	maxOriginBytes = 262
 	// maxChainEndBytes bounds the chain's end, so that it fits a sign-out
 	// token beside maxChainHosts origins; a longer one ends at the root.
 	maxChainEndBytes = 2048
@@ -50,6 +53,10 @@ type signOutSpec struct {
 	recordName, recordNameSecure     string
 	recordAttrs, recordAttrsSecure   string
 	deleteRecord, deleteRecordSecure string
+	// origin matches what a record may list: scheme://host[:port], lower
+	// case, nothing else; so no Host header or issuer can slip a list
+	// separator, a path or a space into it.
+	origin *regexp.Regexp
 }
 
 // newSignOutSpec prepares sign out everywhere: nil when signOutEverywhere is off.
@@ -66,6 +73,7 @@ func newSignOutSpec(on bool) *signOutSpec {
 		recordAttrsSecure:  attrs + "; Secure; SameSite=Lax",
 		deleteRecord:       recordCookie + deleted + "; SameSite=Lax",
 		deleteRecordSecure: hostCookiePrefix + recordCookie + deleted + "; Secure; SameSite=Lax",
+		origin:             regexp.MustCompile(`^https?://(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$`),
 	}
 }
 
@@ -88,6 +96,10 @@ func recordOf(s *signOutSpec, r *http.Request, https bool) (string, string) {
 // it is listed already: a Set-Cookie on header with the list, the oldest
 // origin dropped past maxPeers.
 func recordPeer(h *handler, header http.Header, r *http.Request, origin string, https bool) {
+	if len(origin) > maxOriginBytes || !h.signOut.origin.MatchString(origin) {
+		h.logf("sign-out: %.80q is no origin: not recorded", origin)
+		return
+	}
 	current, _ := recordOf(h.signOut, r, https)
 	host := normalizeHost(r.Host)
 	verified := peerList(h.codec, host, current)

@@ -399,6 +399,37 @@ func TestRecordKeepsTheLatestPeers(t *testing.T) {
 	assert.Empty(t, peerList(h.codec, checkout, value), "a record is bound to its host")
 }
 
+// TestRecordListsOnlyOrigins: what is not scheme://host[:port] (a Host
+// header behind a catch-all router, sealed into a token's issuer) is
+// never recorded, so no list separator, space or path reaches a chain.
+func TestRecordListsOnlyOrigins(t *testing.T) {
+	h, _ := newTestHandler(t, nil, func(c *Config) { sourceConfig(c); signOutEverywhere(c) })
+	tests := []struct {
+		origin string
+		ok     bool
+	}{
+		{"https://checkout.example.org", true},
+		{"http://127.0.0.1:8080", true},
+		{"https://[2001:db8::1]:8443", true},
+		{"https://a_b.example", true},
+		{"https://evil.example|https://x.example", false},
+		{"https://evil.example https://x.example", false},
+		{"https://evil.example/path", false},
+		{"https://evil.example~", false},
+		{"javascript://x", false},
+		{"https://", false},
+		{"https://Checkout.example.org", false},
+		{"https://" + strings.Repeat("a", 300), false},
+	}
+	for _, test := range tests {
+		t.Run(test.origin, func(t *testing.T) {
+			header := http.Header{}
+			recordPeer(h, header, httpsNav(shopHost, "/", ""), test.origin, true)
+			assert.Equal(t, test.ok, len(header["Set-Cookie"]) == 1, header["Set-Cookie"])
+		})
+	}
+}
+
 // TestRecordReplacesAForgedOne: a record that does not verify (planted,
 // or left by a retired secret) is written anew, even when it claims to
 // list the origin already.
