@@ -84,18 +84,18 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	handoffPath := strings.TrimSpace(c.HandoffPath)
-	if handoffPath != "" && (!strings.HasPrefix(handoffPath, "/") || strings.ContainsAny(handoffPath, "?#"+unsafeURLChars)) {
-		return nil, fmt.Errorf("handoffPath: %q must be a path starting with /", c.HandoffPath)
+	handoffPath, err := endpointPath("handoffPath", c.HandoffPath)
+	if err != nil {
+		return nil, err
 	}
-	pullPath := strings.TrimSpace(c.PullPath)
-	if pullPath != "" && (!strings.HasPrefix(pullPath, "/") || strings.ContainsAny(pullPath, "?#"+unsafeURLChars)) {
-		return nil, fmt.Errorf("pullPath: %q must be a path starting with /", c.PullPath)
+	pullPath, err := endpointPath("pullPath", c.PullPath)
+	if err != nil {
+		return nil, err
 	}
 	if pullPath != "" && pullPath == handoffPath {
 		return nil, fmt.Errorf("pullPath: %q is handoffPath too; give each endpoint its own path", c.PullPath)
 	}
-	signOutPath, err := endpointPath(c, handoffPath, pullPath)
+	signOutPath, err := signOutEndpoint(c, handoffPath, pullPath)
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +152,12 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 		allowInsecure:   c.AllowInsecureTargets,
 		wrap:            targets != nil && c.PropagateRedirects || c.SignOutEverywhere,
 		propagate:       targets != nil && c.PropagateRedirects,
-		handoffPath:     handoffRoute(targets != nil, handoffPath),
-		pullPath:        handoffRoute(targets != nil, pullPath),
+		handoffPath:     endpointRoute(targets != nil, handoffPath),
+		pullPath:        endpointRoute(targets != nil, pullPath),
 		pull:            pull,
 		requireState:    c.RequireState,
 		signOut:         newSignOutSpec(c.SignOutEverywhere),
-		signOutPath:     signOutRoute(c.SignOutEverywhere, signOutPath),
+		signOutPath:     endpointRoute(c.SignOutEverywhere, signOutPath),
 		cleanURL:        c.CleanURL,
 		singleUse:       c.SingleUse,
 		bindClientIP:    c.BindClientIP,
@@ -172,31 +172,30 @@ func newHandler(next http.Handler, c *Config, name string) (*handler, error) {
 	}, nil
 }
 
-// endpointPath validates signOutPath: a path of its own, required when
-// signOutEverywhere is on.
-func endpointPath(c *Config, handoffPath, pullPath string) (string, error) {
-	p := strings.TrimSpace(c.SignOutPath)
-	if p == "" {
-		if c.SignOutEverywhere {
-			return "", fmt.Errorf("signOutPath: must be set when signOutEverywhere is on (default /_session/signout)")
-		}
-		return "", nil
-	}
-	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#"+unsafeURLChars) {
-		return "", fmt.Errorf("signOutPath: %q must be a path starting with /", c.SignOutPath)
-	}
-	if p == handoffPath || p == pullPath {
-		return "", fmt.Errorf("signOutPath: %q is handoffPath or pullPath too; give each endpoint its own path", c.SignOutPath)
+// endpointPath validates an endpoint's path, the value of key: "" (none)
+// or a path starting with /, without a query or fragment.
+func endpointPath(key, value string) (string, error) {
+	p := strings.TrimSpace(value)
+	if p != "" && (!strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#"+unsafeURLChars)) {
+		return "", fmt.Errorf("%s: %q must be a path starting with /", key, value)
 	}
 	return p, nil
 }
 
-// signOutRoute is the path the sign-out endpoint answers on: noRoute when sign out everywhere is off.
-func signOutRoute(on bool, path string) string {
-	if !on {
-		return noRoute
+// signOutEndpoint validates signOutPath: a path of its own, required when
+// signOutEverywhere is on.
+func signOutEndpoint(c *Config, handoffPath, pullPath string) (string, error) {
+	p, err := endpointPath("signOutPath", c.SignOutPath)
+	if err != nil {
+		return "", err
 	}
-	return path
+	if p == "" && c.SignOutEverywhere {
+		return "", fmt.Errorf("signOutPath: must be set when signOutEverywhere is on (default /_session/signout)")
+	}
+	if p != "" && (p == handoffPath || p == pullPath) {
+		return "", fmt.Errorf("signOutPath: %q is handoffPath or pullPath too; give each endpoint its own path", c.SignOutPath)
+	}
+	return p, nil
 }
 
 // nowMs is the handler's clock in Unix milliseconds.
@@ -269,11 +268,7 @@ func sealSession(h *handler, r *http.Request, target, session string, count int)
 	if h.requireState {
 		return pullMarker, true
 	}
-	issuer := ""
-	if h.signOut != nil {
-		issuer = ownOrigin(r, isHTTPS(r))
-	}
-	token, plain := seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, issuer: issuer, session: session})
+	token, plain := seal(h.codec, &claims{createdMs: nowMs(h), lifetimeMs: h.lifetimeMs, target: target, clientIP: client, issuer: issuerOf(h, r), session: session})
 	if token == "" {
 		return noToken(h, overBudget(count, plain))
 	}

@@ -52,9 +52,7 @@ func serveHandoff(h *handler, rw http.ResponseWriter, r *http.Request) {
 	location := withoutURLParam(to[0], h.tokenParam)
 	if token, ok := handoffToken(h, r, target); ok {
 		location = withParam(location, h.tokenParam, token)
-		if h.signOut != nil {
-			recordPeer(h, rw.Header(), r, urlOrigin(to[0], false), isHTTPS(r))
-		}
+		recordPeer(h, rw.Header(), r, urlOrigin(to[0], isHTTPS(r)), isHTTPS(r))
 	}
 	rw.Header()["Location"] = []string{location}
 	rw.WriteHeader(http.StatusSeeOther)

@@ -49,10 +49,10 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // noRoute is a path that no request path equals: those are empty, "*" or start with /.
 const noRoute = "(none)"
 
-// handoffRoute is the path the handoff endpoint answers on: noRoute when
-// there are no targets to hand off to or no handoffPath.
-func handoffRoute(hasTargets bool, path string) string {
-	if !hasTargets || path == "" {
+// endpointRoute is the path an endpoint answers on: noRoute when it is
+// off (no targets to hand off to, sign out everywhere off) or has no path.
+func endpointRoute(on bool, path string) string {
+	if !on || path == "" {
 		return noRoute
 	}
 	return path

@@ -57,8 +57,8 @@ func servePull(h *handler, rw http.ResponseWriter, r *http.Request) {
 	location := withoutURLParam(back[0], h.tokenParam)
 	if answer, ok := pullAnswerFor(h, r, target, state[0]); ok {
 		location = withParam(location, h.tokenParam, answer)
-		if h.signOut != nil && hasCookie(r, h.cookie.primary) {
-			recordPeer(h, rw.Header(), r, urlOrigin(back[0], false), isHTTPS(r))
+		if hasCookie(r, h.cookie.primary) {
+			recordPeer(h, rw.Header(), r, urlOrigin(back[0], isHTTPS(r)), isHTTPS(r))
 		}
 	}
 	rw.Header()["Location"] = []string{location}
@@ -90,11 +90,7 @@ func pullAnswerFor(h *handler, r *http.Request, target, state string) (string, b
 		session = claim
 		count = len(cookies)
 	}
-	issuer := ""
-	if h.signOut != nil {
-		issuer = ownOrigin(r, isHTTPS(r))
-	}
-	plain := strconv.FormatInt(nowMs(h)*lifetimeScale+h.lifetimeMs, 10) + "\n" + client + "\n" + state + "\n" + issuer + "\n" + session
+	plain := strconv.FormatInt(nowMs(h)*lifetimeScale+h.lifetimeMs, 10) + "\n" + client + "\n" + state + "\n" + issuerOf(h, r) + "\n" + session
 	answer := sealAs(h.codec, pullAnswer, target, plain)
 	if answer == "" {
 		return noToken(h, overBudget(count, len(plain)))

@@ -118,7 +118,7 @@ func redeem(h *handler, rw http.ResponseWriter, r *http.Request, token string) {
 func serveRedeemed(h *handler, rw http.ResponseWriter, r *http.Request, cookies []sessionCookie, issuer, token string) {
 	header := rw.Header()
 	https := isHTTPS(r)
-	if issuer != "" && h.signOut != nil {
+	if issuer != "" {
 		recordPeer(h, header, r, issuer, https)
 	}
 	var stale []string

@@ -124,9 +124,7 @@ func propagate(h *handler, header http.Header, r *http.Request, code int) {
 		return
 	}
 	if token, ok := redirectToken(h, header, r, target, scheme, code); ok {
-		if h.signOut != nil {
-			recordPeer(h, header, r, urlOrigin(loc[0], isHTTPS(r)), isHTTPS(r))
-		}
+		recordPeer(h, header, r, urlOrigin(loc[0], isHTTPS(r)), isHTTPS(r))
 		header["Location"] = []string{withParam(loc[0], h.tokenParam, token)}
 		noStore(header)
 	} else {

@@ -3,6 +3,7 @@ package sessioninjector
 import (
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 )
 
@@ -104,14 +105,32 @@ var refusalWords = map[string]string{
 	reasonWrongBrowser:  "The sign-in was asked for by another browser, or this browser did not keep the cookie that proves it asked.",
 }
 
-// refusalPageFormat is the self-contained page a navigation gets for a
-// refused token: what happened, and the way on.
-const refusalPageFormat = `<!doctype html>
+// pageHead and pageStyle open the plugin's own pages, around their title:
+// self-contained, nothing loaded, no script.
+const (
+	pageHead = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign-in not carried over</title>
+`
+	pageStyle = `
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.35rem}a{color:#0969da}small{color:#59636e}</style>
 </head><body>
-<h1>Your sign-in could not be carried over</h1>
+`
+)
+
+// writePage answers code with one of the plugin's own pages, which no
+// browser may sniff, frame or let load anything.
+func writePage(rw http.ResponseWriter, code int, page string) {
+	header := rw.Header()
+	header["Content-Type"] = []string{"text/html; charset=utf-8"}
+	header["X-Content-Type-Options"] = []string{"nosniff"}
+	header["Content-Security-Policy"] = []string{"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
+	rw.WriteHeader(code)
+	_, _ = io.WriteString(rw, page)
+}
+
+// refusalPageFormat is the self-contained page a navigation gets for a
+// refused token: what happened, and the way on.
+const refusalPageFormat = pageHead + `<title>Sign-in not carried over</title>` + pageStyle + `<h1>Your sign-in could not be carried over</h1>
 <p>%s</p>
 <p><a href="%s">Continue to the page</a>; you may need to sign in there.</p>
 <p><small>session handoff refused: %s</small></p>
@@ -120,12 +139,7 @@ const refusalPageFormat = `<!doctype html>
 
 // refusalPage answers 403 with refusalPageFormat for why, linking to next.
 func refusalPage(rw http.ResponseWriter, why *refusal, next string) {
-	header := rw.Header()
-	header["Content-Type"] = []string{"text/html; charset=utf-8"}
-	header["X-Content-Type-Options"] = []string{"nosniff"}
-	header["Content-Security-Policy"] = []string{"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
-	rw.WriteHeader(http.StatusForbidden)
-	_, _ = fmt.Fprintf(rw, refusalPageFormat, refusalWords[why.category], html.EscapeString(next), why.category)
+	writePage(rw, http.StatusForbidden, fmt.Sprintf(refusalPageFormat, refusalWords[why.category], html.EscapeString(next), why.category))
 }
 
 // tokenRefusal is the refusal of a token that did not open: on a host

@@ -92,10 +92,13 @@ func recordOf(s *signOutSpec, r *http.Request, https bool) (string, string) {
 	return c.Value, deleted
 }
 
-// recordPeer records origin in the browser's record on this host, unless
-// it is listed already: a Set-Cookie on header with the list, the oldest
+// recordPeer records origin in the browser's record on this host, when
+// it signs out everywhere, unless origin is listed already: a Set-Cookie on header with the list, the oldest
 // origin dropped past maxPeers.
 func recordPeer(h *handler, header http.Header, r *http.Request, origin string, https bool) {
+	if h.signOut == nil {
+		return
+	}
 	if len(origin) > maxOriginBytes || !h.signOut.origin.MatchString(origin) {
 		h.logf("sign-out: %.80q is no origin: not recorded", origin)
 		return
@@ -177,6 +180,15 @@ func requestScheme(https bool) string {
 		return "https://"
 	}
 	return "http://"
+}
+
+// issuerOf is what a token or pull answer names as its issuer: this
+// host's origin when it signs out everywhere (the target records it), else "".
+func issuerOf(h *handler, r *http.Request) string {
+	if h.signOut == nil {
+		return ""
+	}
+	return ownOrigin(r, isHTTPS(r))
 }
 
 // ownOrigin is the origin the request reached.

@@ -156,12 +156,7 @@ func checkSignOut(h *handler, r *http.Request, cl *signOutClaims, id string) *re
 }
 
 // signOutPageFormat is the page a sign-out link that is not valid gets.
-const signOutPageFormat = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign-out link not valid</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.35rem}a{color:#0969da}</style>
-</head><body>
-<h1>This sign-out link is not valid</h1>
+const signOutPageFormat = pageHead + `<title>Sign-out link not valid</title>` + pageStyle + `<h1>This sign-out link is not valid</h1>
 <p>It was changed, cut short, or made for another site. Nothing was changed: you are still signed in wherever you were.</p>
 <p><a href="%s">Go to the home page</a></p>
 </body></html>
@@ -169,10 +164,5 @@ const signOutPageFormat = `<!doctype html>
 
 // signOutPage answers 400 with signOutPageFormat, linking to home.
 func signOutPage(rw http.ResponseWriter, home string) {
-	header := rw.Header()
-	header["Content-Type"] = []string{"text/html; charset=utf-8"}
-	header["X-Content-Type-Options"] = []string{"nosniff"}
-	header["Content-Security-Policy"] = []string{"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
-	rw.WriteHeader(http.StatusBadRequest)
-	_, _ = fmt.Fprintf(rw, signOutPageFormat, html.EscapeString(home))
+	writePage(rw, http.StatusBadRequest, fmt.Sprintf(signOutPageFormat, html.EscapeString(home)))
 }

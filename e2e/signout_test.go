@@ -48,17 +48,6 @@ func newSignOutEnv(t *testing.T) *env {
 	return &env{t: t, tr: harness.Start(t, harness.Options{Dynamic: d})}
 }
 
-// jarCookie returns the value of the cookie name that b's jar holds for
-// host, or "".
-func jarCookie(b *harness.Navigator, host, name string) string {
-	for _, c := range b.Client().Jar.Cookies(&url.URL{Scheme: "http", Host: host, Path: "/"}) {
-		if c.Name == name {
-			return c.Value
-		}
-	}
-	return ""
-}
-
 // toCheckout signs name in on the shop and carries the session to the
 // checkout, and returns the session.
 type toCheckout func(t *testing.T, b *harness.Navigator, name string) string
@@ -128,8 +117,8 @@ func TestSignOutEverywhere(t *testing.T) {
 			b := e.newBrowser("").WithT(t)
 			session := way.arrive(t, b, "Ada")
 			require.Equal(t, session, b.Cookie(checkoutHost))
-			require.NotEmpty(t, jarCookie(b, shopHost, peersCookie), "the shop recorded where the session went")
-			require.NotEmpty(t, jarCookie(b, checkoutHost, peersCookie), "the checkout recorded where it came from")
+			require.NotEmpty(t, b.CookieNamed(shopHost, peersCookie), "the shop recorded where the session went")
+			require.NotEmpty(t, b.CookieNamed(checkoutHost, peersCookie), "the checkout recorded where it came from")
 
 			hops := b.Visit(http.MethodPost, "http://"+shopHost+"/logout", url.Values{})
 			t.Logf("sign out on the shop: %d hops", len(hops))
@@ -151,7 +140,7 @@ func TestSignOutEverywhere(t *testing.T) {
 			assert.Contains(t, hops[2].Body, `id="origin">none</span>`, "the checkout received no session cookie")
 			for _, host := range []string{shopHost, checkoutHost} {
 				assert.Empty(t, b.Cookie(host), "session cookie on %s", host)
-				assert.Empty(t, jarCookie(b, host, peersCookie), "record on %s", host)
+				assert.Empty(t, b.CookieNamed(host, peersCookie), "record on %s", host)
 			}
 		})
 	}
@@ -176,7 +165,7 @@ func TestSignOutEverywhere(t *testing.T) {
 		assert.Contains(t, hops[2].Body, "You are not signed in.")
 		for _, host := range []string{shopHost, checkoutHost} {
 			assert.Empty(t, b.Cookie(host), "session cookie on %s", host)
-			assert.Empty(t, jarCookie(b, host, peersCookie), "record on %s", host)
+			assert.Empty(t, b.CookieNamed(host, peersCookie), "record on %s", host)
 		}
 		shop := b.Get("http://" + shopHost + "/")
 		assert.Contains(t, shop.Body, `id="origin">none</span>`, "the shop received no session cookie")
@@ -188,7 +177,7 @@ func TestSignOutEverywhere(t *testing.T) {
 		session := b.SignIn(shopSolo, "Cy")
 		hops := b.Visit(http.MethodPost, "http://"+shopSolo+"/pay", url.Values{})
 		harness.AssertArrivedSignedIn(t, hops, checkoutHome+"?from=pay", "Cy", session)
-		assert.Empty(t, jarCookie(b, shopSolo, peersCookie), "a shop that does not sign out everywhere keeps no record")
+		assert.Empty(t, b.CookieNamed(shopSolo, peersCookie), "a shop that does not sign out everywhere keeps no record")
 
 		hops = b.Visit(http.MethodPost, "http://"+shopSolo+"/logout", url.Values{})
 		require.Len(t, hops, 2, "logout, the checkout: no sign-out hop")
@@ -261,8 +250,8 @@ func TestSignOutLinkRefusals(t *testing.T) {
 			assert.Empty(t, h.Header.Get("Location"))
 			assert.Equal(t, shopSession, b.Cookie(shopHost), "still signed in on the shop")
 			assert.Equal(t, checkoutSession, b.Cookie(checkoutHost), "still signed in on the checkout")
-			assert.NotEmpty(t, jarCookie(b, shopHost, peersCookie))
-			assert.NotEmpty(t, jarCookie(b, checkoutHost, peersCookie))
+			assert.NotEmpty(t, b.CookieNamed(shopHost, peersCookie))
+			assert.NotEmpty(t, b.CookieNamed(checkoutHost, peersCookie))
 		})
 	}
 
@@ -326,7 +315,7 @@ func TestSignOutLinkSpent(t *testing.T) {
 		assert.Empty(t, h.Header.Values("Set-Cookie"), "nothing cleared")
 		assert.Equal(t, session, b.Cookie(checkoutHost), "still signed in on the checkout")
 		assert.Equal(t, session, b.Cookie(shopHost), "still signed in on the shop")
-		assert.NotEmpty(t, jarCookie(b, checkoutHost, peersCookie), "the record stays")
+		assert.NotEmpty(t, b.CookieNamed(checkoutHost, peersCookie), "the record stays")
 	})
 
 	t.Run("a hop opened by another client", func(t *testing.T) {

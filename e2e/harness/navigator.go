@@ -159,8 +159,14 @@ func (n *Navigator) SignIn(host, name string) string {
 
 // Cookie returns the session cookie n's jar holds for host, or "".
 func (n *Navigator) Cookie(host string) string {
+	return n.CookieNamed(host, SessionCookie)
+}
+
+// CookieNamed returns the value of the cookie name n's jar holds for
+// host, or "".
+func (n *Navigator) CookieNamed(host, name string) string {
 	for _, c := range n.client.Jar.Cookies(hostRoot(host)) {
-		if c.Name == SessionCookie {
+		if c.Name == name {
 			return c.Value
 		}
 	}
